@@ -1,0 +1,36 @@
+"""Test isolation: no installed plugin leaks in, small synth frames, a private cache."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Before udebench.plugins loads anything: only built-ins, unless a test registers more.
+os.environ["UDEBENCH_LOAD_PLUGINS"] = ""
+os.environ.setdefault("UDEBENCH_SYNTH_SIZE", "48x160")
+os.environ.setdefault("UDEBENCH_CACHE", tempfile.mkdtemp(prefix="udebench-test-cache-"))
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+import pytest  # noqa: E402
+
+from tests.plugin_fixtures import BrokenFilesPlugin, TinyModelPlugin  # noqa: E402
+from udebench import plugins  # noqa: E402
+
+
+@pytest.fixture
+def tiny_plugin():
+    """Registers the ``tiny`` test models for one test."""
+    plugin = TinyModelPlugin()
+    plugins.register_plugin(plugin, name="tiny-test-plugin")
+    yield plugin
+    plugins.unregister_plugin(plugin)
+
+
+@pytest.fixture
+def broken_files_plugin(tmp_path):
+    """Registers ``files-test``: a split read from PNG files, one of them corrupt."""
+    plugin = BrokenFilesPlugin(tmp_path / "files-split")
+    plugins.register_plugin(plugin, name="broken-files-plugin")
+    yield plugin
+    plugins.unregister_plugin(plugin)

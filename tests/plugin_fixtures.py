@@ -1,0 +1,106 @@
+"""Plugins defined by the tests: a tiny seeded conv net and a split read from files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from udebench import hookimpl
+from udebench.errors import CorruptSampleError
+from udebench.specs import ModelSpec, SplitSpec
+
+
+def build_tiny_net(seed: int = 0):
+    """A 2-layer conv net with seeded weights: positive depth-like output, deterministic."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(seed)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 1, 3, padding=1), nn.Softplus())
+    return net.eval()
+
+
+class TinyModelPlugin:
+    """``tiny`` (relative depth) and ``tiny_nan`` (NaNs in the first image of each batch)."""
+
+    def __init__(self) -> None:
+        self.calls = 0  # images predicted, to check that resumed runs skip finished samples
+
+    @hookimpl
+    def register_models(self, register):
+        register(ModelSpec(name="tiny", factory=self.build, output="relative_depth", description="test model"))
+        register(ModelSpec(name="tiny_nan", factory=self.build_nan, output="relative_depth"))
+
+    def build(self, weights=None, device=None):
+        from udebench.model import DepthModel
+
+        net = build_tiny_net()
+
+        def forward(module, x, k):
+            self.calls += x.shape[0]
+            return module(x) + 0.1
+
+        return DepthModel(self._spec("tiny"), net, forward=forward)
+
+    def build_nan(self, weights=None, device=None):
+        from udebench.model import DepthModel
+
+        net = build_tiny_net()
+
+        def forward(module, x, k):
+            out = module(x) + 0.1
+            out[0, 0, -1, :] = float("nan")  # the first image of every batch: a NaN row at the bottom (road)
+            return out
+
+        return DepthModel(self._spec("tiny_nan"), net, forward=forward)
+
+    def _spec(self, name):
+        found = []
+        self.register_models(found.append)
+        return next(spec for spec in found if spec.name == name)
+
+
+class FileSplit:
+    """Images as PNG files on disk, depth as .npy; reading a corrupt file names it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sample_ids = [f"file-{i}" for i in range(4)]
+
+    def __len__(self) -> int:
+        return len(self.sample_ids)
+
+    def __getitem__(self, index: int):
+        from PIL import Image, UnidentifiedImageError
+
+        path = self.root / f"{self.sample_ids[index]}.png"
+        try:
+            image = np.asarray(Image.open(path).convert("RGB"))
+        except (UnidentifiedImageError, OSError) as exc:
+            raise CorruptSampleError(f"cannot read image {path}: {exc.__class__.__name__}") from exc
+        depth = np.load(self.root / f"{self.sample_ids[index]}.npy")
+        k = np.array([[20.0, 0, 16], [0, 20.0, 8], [0, 0, 1]])
+        return {"sample_id": self.sample_ids[index], "image": image, "depth": depth, "intrinsics": k,
+                "condition": "day"}
+
+
+class BrokenFilesPlugin:
+    """Writes 4 samples; sample 2's PNG is garbage bytes."""
+
+    def __init__(self, root: Path) -> None:
+        from PIL import Image
+
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(0)
+        for i in range(4):
+            image = rng.integers(0, 255, (16, 32, 3), dtype=np.uint8)
+            Image.fromarray(image).save(root / f"file-{i}.png")
+            np.save(root / f"file-{i}.npy", rng.uniform(1, 30, (16, 32)).astype(np.float32))
+        (root / "file-2.png").write_bytes(b"this is not a png")
+
+    @hookimpl
+    def register_splits(self, register):
+        register(SplitSpec(name="files-test", factory=lambda data_root=None: FileSplit(self.root), dataset="files",
+                           condition="day", min_depth=0.1, max_depth=80.0, expected_count=4))

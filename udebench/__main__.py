@@ -1,0 +1,3 @@
+from udebench.cli import main
+
+main()

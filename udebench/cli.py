@@ -1,0 +1,221 @@
+"""The ``udebench`` command: a thin layer over :mod:`udebench.api`. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from udebench import __version__
+from udebench.errors import UdebenchError
+
+LIST_KINDS = ("models", "splits", "datasets", "translators", "trainers", "metrics")
+
+
+class UdebenchGroup(click.Group):
+    """Prints a UdebenchError as one line (no traceback) and exits 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UdebenchError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _add_plugin_commands(self)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None:
+            _add_plugin_commands(self)
+            command = super().get_command(ctx, name)
+        return command
+
+
+_plugin_commands_added = False
+
+
+def _add_plugin_commands(group: click.Group) -> None:
+    """Plugins add commands through ``register_commands(cli)``, once."""
+    global _plugin_commands_added
+    if _plugin_commands_added:
+        return
+    _plugin_commands_added = True
+    from udebench.plugins import load_plugins
+
+    load_plugins().hook.register_commands(cli=group)
+
+
+@click.group(cls=UdebenchGroup)
+@click.version_option(__version__, prog_name="udebench")
+def cli() -> None:
+    """Monocular depth under adverse conditions: evaluate, compare, translate, train."""
+
+
+@cli.command(name="list")
+@click.argument("kind", required=False, type=click.Choice(LIST_KINDS))
+def list_command(kind: str | None) -> None:
+    """List registered models, splits, datasets, translators, trainers or metrics."""
+    from udebench.plugins import registry
+
+    reg = registry()
+    for current in [kind] if kind else LIST_KINDS:
+        if not kind:
+            click.secho(f"{current}:", bold=True)
+        for name in sorted(reg[current]):
+            entry = reg[current][name]
+            click.echo(f"{'  ' if not kind else ''}{name:<28} {_describe(entry.spec)}  [{entry.provider}]")
+
+
+def _describe(spec: Any) -> str:
+    bits = []
+    if hasattr(spec, "output"):
+        bits.append(spec.output)
+    if hasattr(spec, "higher_is_better"):
+        bits.append(spec.arrow)
+    if getattr(spec, "expected_count", None):
+        bits.append(f"{spec.expected_count} samples")
+    if getattr(spec, "description", ""):
+        bits.append(spec.description)
+    return " · ".join(bits)
+
+
+@cli.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def plugins_command(as_json: bool) -> None:
+    """Show each loaded plugin, the distribution it came from and what it registered."""
+    from udebench.plugins import loaded_plugins
+
+    rows = loaded_plugins()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.secho(row["provider"], bold=True)
+        if row["name"] != row["provider"]:
+            click.echo(f"  module: {row['name']}")
+        for kind, names in sorted(row["registered"].items()):
+            click.echo(f"  {kind}: {', '.join(sorted(names))}")
+        if row["hooks"]:
+            click.echo(f"  hooks: {', '.join(row['hooks'])}")
+
+
+@cli.command(name="evaluate")
+@click.option("--model", "-m", required=True, help="Registered model name (`udebench list models`).")
+@click.option("--split", "-s", required=True, help="Split name (`udebench list splits`).")
+@click.option("--weights", default=None, help="Weights file or folder for the model.")
+@click.option("--align", default=None, type=click.Choice(["none", "median", "lstsq_depth", "lstsq_disparity"]),
+              help="Alignment before scoring [default: from the model's output kind].")
+@click.option("--batch-size", default=4, show_default=True, type=click.IntRange(min=1))
+@click.option("--device", default=None, help="cuda, cuda:1, cpu [default: cuda when present].")
+@click.option("--limit", default=None, type=click.IntRange(min=1), help="Only the first N samples.")
+@click.option("--tag", default=None, help="Label this run (e.g. an ablation); shown as model[tag].")
+@click.option("--results", default=None, help="Results store [default: ./udebench-results/results.sqlite].")
+@click.option("--data-root", default=None, envvar="UDEBENCH_DATA_ROOT", help="Root folder of real datasets.")
+@click.option("--num-workers", default=None, type=click.IntRange(min=0), help="DataLoader workers.")
+@click.option("--flip-pp", is_flag=True, help="Average with the prediction of the mirrored image.")
+@click.option("--amp", is_flag=True, help="Mixed precision inference.")
+@click.option("--on-error", default="raise", show_default=True, type=click.Choice(["raise", "skip"]),
+              help="What to do with a sample that cannot be read.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+def evaluate_command(model: str, split: str, weights: str | None, align: str | None, batch_size: int,
+                     device: str | None, limit: int | None, tag: str | None, results: str | None,
+                     data_root: str | None, num_workers: int | None, flip_pp: bool, amp: bool, on_error: str,
+                     as_json: bool, no_progress: bool) -> None:
+    """Evaluate MODEL on SPLIT; results are kept and an interrupted run resumes."""
+    from udebench.api import evaluate
+
+    try:
+        summary = evaluate(model, split, weights=weights, align=align, batch_size=batch_size, device=device,
+                           limit=limit, tag=tag, results=results, data_root=data_root, num_workers=num_workers,
+                           flip_pp=flip_pp, amp=amp, on_error=on_error, progress=not no_progress)
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished batches are stored; run the same command again to resume", err=True)
+        sys.exit(130)
+    if as_json:
+        keys = ("model", "tag", "split", "n_samples", "alignment", "metrics", "run_id")
+        out = {k: summary.get(k) for k in keys}
+        out.update({k: summary[k] for k in ("n_errors", "n_invalid_predictions", "n_no_valid_gt") if k in summary})
+        click.echo(json.dumps(out, allow_nan=True))
+    else:
+        _print_summary(summary)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from udebench.plugins import registry
+
+    specs = registry()["metrics"]
+    label = summary["model"] + (f"[{summary['tag']}]" if summary.get("tag") else "")
+    table = Table(title=f"{label} on {summary['split']}", caption=f"{summary['n_samples']} images · alignment "
+                  f"{summary.get('alignment')} · run {summary['run_id']}")
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    order = {name: i for i, name in enumerate(specs)}  # registration order: abs_rel, sq_rel, rmse, ...
+    for name, value in sorted(summary["metrics"].items(), key=lambda item: order.get(item[0], len(order))):
+        arrow = specs[name].spec.arrow if name in specs else ""
+        table.add_row(f"{name}{arrow}", f"{value:.4f}")
+    console = Console()
+    console.print(table)
+    problems = [(key, summary.get(key, 0)) for key in ("n_errors", "n_invalid_predictions", "n_no_valid_gt")]
+    for key, count in problems:
+        if count:
+            console.print(f"[yellow]{count} sample(s) {key[2:].replace('_', ' ')}: not averaged in; "
+                          f"`udebench results show {summary['run_id']}` lists them[/yellow]")
+    nonpositive = summary.get("counts", {}).get("n_nonpositive", 0)
+    if nonpositive:
+        console.print(f"[yellow]{nonpositive} predicted pixel(s) ≤ 0 were clamped to the minimum depth[/yellow]")
+
+
+@cli.command(name="train")
+@click.argument("config", type=click.Path(exists=True, dir_okay=False))
+@click.option("--work-dir", default=None, help="Checkpoints and logs [default: work_dirs/<config name>].")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="Continue from the last checkpoint in the work dir, if any.")
+@click.option("--device", default=None, help="cuda or cpu [default: cuda when present].")
+@click.option("--max-iters", default=None, type=click.IntRange(min=1), help="Override the schedule's length.")
+def train_command(config: str, work_dir: str | None, resume: bool, device: str | None, max_iters: int | None) -> None:
+    """Train with the recipe named by CONFIG's `trainer` field (e.g. rgd)."""
+    from udebench.training import load_config, run_training
+
+    summary = run_training(load_config(config), work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
+    click.echo(json.dumps(summary, indent=2, default=str))
+
+
+@cli.group(name="synth")
+def synth_group() -> None:
+    """The procedural synth world (no download needed)."""
+
+
+@synth_group.command(name="preview")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--scenes", default=4, show_default=True, type=click.IntRange(min=1))
+@click.option("--height", default=192, show_default=True, type=click.IntRange(min=16))
+@click.option("--width", default=640, show_default=True, type=click.IntRange(min=16))
+def synth_preview(output: str, scenes: int, height: int, width: int) -> None:
+    """Write a contact sheet: scenes × (day, night, rain, fog, snow, depth)."""
+    from udebench.data.synth.preview import write_preview
+
+    write_preview(output, n_scenes=scenes, height=height, width=width)
+    click.echo(f"wrote {output}")
+
+
+def _add_core_groups() -> None:
+    from udebench.leaderboard.commands import leaderboard
+    from udebench.results.commands import results
+
+    cli.add_command(results)
+    cli.add_command(leaderboard)
+
+
+_add_core_groups()
+
+
+def main() -> None:
+    cli(prog_name="udebench")

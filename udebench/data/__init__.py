@@ -1,0 +1,1 @@
+"""Datasets: the built-in synth world and the plugin that registers its splits."""

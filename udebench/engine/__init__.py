@@ -1,0 +1,1 @@
+"""mmengine wiring: datasets, model wrapper, hooks and the evaluation Runner."""

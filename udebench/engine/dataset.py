@@ -1,0 +1,79 @@
+"""A torch Dataset over any split, and the collate function the evaluation loop uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+
+class SplitDataset(Dataset):
+    """The samples ``indices`` of ``split``; a sample that fails to load becomes an error record.
+
+    Errors are caught here (in the worker) and decided on in the main process, so that
+    ``--on-error raise`` names the file and ``--on-error skip`` records it and goes on.
+    """
+
+    def __init__(self, split: Sequence[dict[str, Any]], indices: Sequence[int]) -> None:
+        self.split = split
+        self.indices = list(indices)
+
+    @property
+    def metainfo(self) -> dict[str, Any]:
+        return {"split": getattr(self.split, "name", None)}
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        index = self.indices[i]
+        try:
+            sample = self.split[index]
+            image = np.asarray(sample["image"])
+            if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+                raise ValueError(f"image must be uint8 HxWx3, got {image.dtype} {image.shape}")
+            depth = np.asarray(sample["depth"], dtype=np.float32)
+            if depth.shape != image.shape[:2]:
+                raise ValueError(f"depth {depth.shape} and image {image.shape[:2]} differ in size")
+        except Exception as exc:  # reported per sample, never silently dropped
+            sample_id = _sample_id_of(self.split, index)
+            return {"index": index, "sample_id": sample_id, "error": f"{type(exc).__name__}: {exc}"}
+        return {
+            "index": index,
+            "sample_id": str(sample["sample_id"]),
+            "image": torch.from_numpy(np.require(image, requirements=["C", "W"])).permute(2, 0, 1),
+            "depth": torch.from_numpy(depth),
+            "intrinsics": torch.as_tensor(np.asarray(sample["intrinsics"], dtype=np.float32)),
+            "error": None,
+        }
+
+
+def _sample_id_of(split: Any, index: int) -> str:
+    ids = getattr(split, "sample_ids", None)
+    if ids is not None:
+        try:
+            return str(ids[index])
+        except Exception:
+            pass
+    return f"#{index}"
+
+
+def collate_samples(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stack good samples (lists when sizes differ); keep error records apart."""
+    good = [item for item in items if item["error"] is None]
+    batch: dict[str, Any] = {
+        "errors": [(item["index"], item["sample_id"], item["error"]) for item in items if item["error"] is not None],
+        "indices": [item["index"] for item in good],
+        "sample_ids": [item["sample_id"] for item in good],
+    }
+    if not good:
+        batch.update(images=None, depth=None, intrinsics=None)
+        return batch
+    same_size = len({tuple(item["image"].shape) for item in good}) == 1
+    for key, out in (("image", "images"), ("depth", "depth"), ("intrinsics", "intrinsics")):
+        tensors = [item[key] for item in good]
+        batch[out] = torch.stack(tensors) if same_size else tensors
+    return batch

@@ -1,0 +1,1 @@
+"""Leaderboards: tables built only from the results store (pandas + tabulate), with ↑/↓ per metric."""

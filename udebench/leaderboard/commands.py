@@ -1,0 +1,83 @@
+"""`udebench leaderboard`: tables from the results store, with ↑/↓ from the metric registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from udebench.errors import UnknownNameError
+from udebench.leaderboard.tables import DEFAULT_MEAN_LABEL, DEFAULT_METRICS, FORMATS
+from udebench.results.commands import one_line_errors, open_store, results_option
+
+
+def parse_metrics(values: tuple[str, ...]) -> list[str]:
+    """``--metrics a,b --metrics c`` -> [a, b, c] (order kept, duplicates dropped); none -> the defaults."""
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    return list(dict.fromkeys(names)) or list(DEFAULT_METRICS)
+
+
+def higher_is_better_map(metrics: list[str]) -> dict[str, bool]:
+    """Each metric's direction as its plugin registered it; an unknown name is an error listing the known ones."""
+    from udebench.plugins import registry
+
+    known = registry()["metrics"]
+    unknown = [m for m in metrics if m not in known]
+    if unknown:
+        raise UnknownNameError(
+            f"unknown metric{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"known metrics: {', '.join(sorted(known))}"
+        )
+    return {m: bool(known[m].spec.higher_is_better) for m in metrics}
+
+
+@click.command("leaderboard")
+@click.option("--splits", default="*", show_default=True, help="split names or globs, comma-separated (e.g. 'synth-*')")
+@click.option(
+    "--metrics",
+    "metric_args",
+    multiple=True,
+    help=f"metric names, repeatable or comma-separated (default: {','.join(DEFAULT_METRICS)})",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="file (else stdout)"
+)
+@results_option
+@click.option(
+    "--mean-over",
+    default=None,
+    help="splits (names or globs, comma-separated) to average into an extra column group, "
+    "e.g. 'synth-night,synth-rain,synth-fog,synth-snow'",
+)
+@click.option("--mean-label", default=DEFAULT_MEAN_LABEL, show_default=True, help="header of the --mean-over column")
+@click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True)
+@click.option("--title", default=None, help="title (HTML heading, Markdown heading, LaTeX comment)")
+@one_line_errors
+def leaderboard(
+    splits: str,
+    metric_args: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    results_path: Path | None,
+    mean_over: str | None,
+    mean_label: str,
+    decimals: int,
+    title: str | None,
+) -> None:
+    """Leaderboard of the newest complete run per model and split, from the results store."""
+    from udebench.leaderboard.tables import leaderboard_frame, render_table
+
+    metrics = parse_metrics(metric_args)
+    hib = higher_is_better_map(metrics)
+    with open_store(results_path) as store:
+        df = leaderboard_frame(
+            store, splits=splits, metrics=metrics, higher_is_better=hib, mean_over=mean_over, mean_label=mean_label
+        )
+    text = render_table(df, fmt, hib, decimals=decimals, title=title)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,33 @@
+"""`udebench train CONFIG`: load an mmengine config and hand it to the trainer it names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from udebench.errors import UdebenchError
+from udebench.plugins import lookup
+
+
+def load_config(path: str | Path) -> Any:
+    """An mmengine Config; it must name its trainer (``trainer = "rgd"``)."""
+    from mmengine.config import Config
+
+    try:
+        cfg = Config.fromfile(str(path))
+    except Exception as exc:  # syntax errors, missing _base_ files
+        raise UdebenchError(f"config {path}: {exc}") from exc
+    if "trainer" not in cfg:
+        raise UdebenchError(f"config {path}: no `trainer = \"...\"` field; `udebench list trainers` shows the choices")
+    cfg.setdefault("config_path", str(Path(path).resolve()))
+    return cfg
+
+
+def run_training(cfg: Any, *, work_dir: str | None = None, resume: bool = True, device: str | None = None,
+                 max_iters: int | None = None) -> dict[str, Any]:
+    """Build the trainer from its plugin factory and train; returns its summary."""
+    spec = lookup("trainers", cfg.trainer)
+    if work_dir is None:
+        work_dir = cfg.get("work_dir") or str(Path("work_dirs") / Path(cfg.config_path).stem)
+    trainer = spec.factory(cfg, work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
+    return trainer.train()
