@@ -188,3 +188,28 @@ def test_import_udebench_and_listing_do_not_import_heavy_libraries():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_missing_data_is_one_line_saying_where_it_goes(tmp_path):
+    class Missing:
+        @hookimpl
+        def register_datasets(self, register):
+            register(DatasetSpec(name="faraway", folder="faraway", how_to_get="download it from the faraway site"))
+
+        @hookimpl
+        def register_splits(self, register):
+            def factory(data_root=None):
+                return open(f"{data_root}/faraway/index.json")  # noqa: SIM115 - raises FileNotFoundError
+
+            register(SplitSpec(name="faraway-day", factory=factory, dataset="faraway", condition="day"))
+
+    plugin = Missing()
+    plugins.register_plugin(plugin, name="missing-data")
+    try:
+        result = CliRunner().invoke(cli, ["evaluate", "--model", "nope", "--split", "faraway-day", "--data-root",
+                                          str(tmp_path), "--results", str(tmp_path / "r.sqlite")])
+    finally:
+        plugins.unregister_plugin(plugin)
+    assert result.exit_code == 1
+    assert f"{tmp_path}/faraway" in result.output and "download it from the faraway site" in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -226,3 +226,25 @@ def test_contact_sheet_has_a_row_per_scene_and_a_column_per_condition_plus_depth
     assert sheet.shape == (2 * 24 + GAP, 6 * 80 + 5 * GAP, 3)
     write_preview(tmp_path / "p.png", n_scenes=1, conditions=("day",), height=24, width=80)
     assert (tmp_path / "p.png").stat().st_size > 0
+
+
+def test_unknown_conditions_are_refused_with_the_known_ones_listed():
+    with pytest.raises(ValueError, match="day, night, rain, fog, snow"):
+        SynthSplit("hail", n_frames=1)
+    with pytest.raises(ValueError, match="hail"):
+        render(sample_scene(1), camera.camera_pose(0.0, -1.5, 0.0, 0.0), "hail", H, W)
+
+
+def test_longer_sequences_keep_the_middle_frame_as_target(no_cache):
+    sample = SynthSequenceSplit("day", n_sequences=1, frames_per_sequence=5, height=H, width=W)[0]
+    assert sample["sample_id"] == "synth-train-000000-2"
+    assert [c["offset"] for c in sample["context"]] == [-2, -1, 1, 2]
+
+
+def test_sample_ids_match_the_samples_without_rendering():
+    from udebench.data.synth.splits import SynthSequenceSplit, SynthSplit
+
+    split = SynthSplit("fog", n_frames=3, height=24, width=80)
+    assert split.sample_ids == [split[i]["sample_id"] for i in range(3)]
+    seq = SynthSequenceSplit("day", n_sequences=2, height=24, width=80)
+    assert seq.sample_ids == [seq[i]["sample_id"] for i in range(2)]

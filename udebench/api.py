@@ -20,7 +20,18 @@ def get_split(name: str, data_root: str | None = None, **options: Any) -> Sequen
     """The samples of split ``name`` (a sized sequence of dicts)."""
     spec: SplitSpec = lookup("splits", name)
     root = data_root or os.environ.get("UDEBENCH_DATA_ROOT")
-    return spec.factory(data_root=root, **options)
+    try:
+        return spec.factory(data_root=root, **options)
+    except UdebenchError:
+        raise
+    except FileNotFoundError as exc:  # a reader that did not say where the data goes: say it for it
+        from udebench.errors import DataNotFoundError
+        from udebench.plugins import registry
+
+        dataset = registry()["datasets"].get(spec.dataset)
+        where = f"{root or '$UDEBENCH_DATA_ROOT'}/{dataset.spec.folder}" if dataset and dataset.spec.folder else root
+        advice = f"; {dataset.spec.how_to_get}" if dataset and dataset.spec.how_to_get else ""
+        raise DataNotFoundError(f"split {name}: data not found ({exc}); it belongs in {where}{advice}") from exc
 
 
 def resolve_device(device: str | None) -> str:

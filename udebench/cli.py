@@ -95,8 +95,7 @@ def plugins_command(as_json: bool) -> None:
         return
     for row in rows:
         click.secho(row["provider"], bold=True)
-        if row["name"] != row["provider"]:
-            click.echo(f"  module: {row['name']}")
+        click.echo(f"  modules: {', '.join(row['modules'])}")
         for kind, names in sorted(row["registered"].items()):
             click.echo(f"  {kind}: {', '.join(sorted(names))}")
         if row["hooks"]:

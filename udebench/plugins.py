@@ -148,18 +148,22 @@ def unregister_plugin(plugin: object) -> None:
 
 
 def loaded_plugins() -> list[dict[str, Any]]:
-    """For ``udebench plugins``: each plugin, its provider and what it registered."""
+    """For ``udebench plugins``: each provider (distribution), its modules, hooks and registrations."""
     reg = registry()
     rows: dict[str, dict[str, Any]] = {}
+
+    def row(provider: str) -> dict[str, Any]:
+        return rows.setdefault(provider, {"provider": provider, "modules": [], "hooks": [], "registered": {}})
+
     for plugin in pm.get_plugins():
-        provider = provider_of(plugin)
-        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        rows[provider] = {"name": pm.get_name(plugin), "provider": provider, "hooks": hooks, "registered": {}}
+        entry = row(provider_of(plugin))
+        entry["modules"].append(pm.get_name(plugin))
+        entry["hooks"] = sorted(set(entry["hooks"]) | {h.name for h in pm.get_hookcallers(plugin) or []})
     for kind, table in reg.items():
-        for name, entry in table.items():
-            empty = {"name": entry.provider, "provider": entry.provider, "hooks": [], "registered": {}}
-            rows.setdefault(entry.provider, empty)
-            rows[entry.provider]["registered"].setdefault(kind, []).append(name)
+        for name, registered in table.items():
+            row(registered.provider)["registered"].setdefault(kind, []).append(name)
+    for entry in rows.values():
+        entry["modules"].sort()
     return sorted(rows.values(), key=lambda r: (r["provider"] != BUILTIN, r["provider"]))
 
 

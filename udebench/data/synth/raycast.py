@@ -125,20 +125,34 @@ def cast(scene: Scene, rays: Rays) -> GBuffer:
         rows = (ty_in <= t_max[:, None]) & (ty_out >= t_min[:, None]) & (ty_out > NEAR)
         row_any, r0, r1 = _first_last(rows)
         h_face = np.where(rays.dy > 0, 2, 3).astype(np.int8)[:, None]
+        # Prisms on the ground reaching above the camera never show their top or bottom face.
+        sides_only = (bottom >= 0) & (top < rays.origin[1])
         visible = np.flatnonzero(col_any & row_any)
         # Nearest first: later, farther objects then fail the depth test over more pixels.
         visible = visible[np.argsort(t_min[visible], kind="stable")]
-        for k in visible.tolist():
-            ra, rb, ca, cb = int(r0[k]), int(r1[k]), int(c0[k]), int(c1[k])
+        rects = zip(
+            visible.tolist(),
+            r0[visible].tolist(),
+            r1[visible].tolist(),
+            c0[visible].tolist(),
+            c1[visible].tolist(),
+            sides_only[visible].tolist(),
+            strict=True,
+        )
+        for k, ra, rb, ca, cb, only_sides in rects:
             tyi = ty_in[k, ra:rb, None]
             tin = t_in[k, None, ca:cb]
             tn = np.maximum(tyi, tin)
             tf = np.minimum(ty_out[k, ra:rb, None], t_out[k, None, ca:cb])
             dview = gb.depth[ra:rb, ca:cb]
-            closer = (tn <= tf) & (tn < dview)
+            closer = tn <= tf
+            closer &= tn < dview
             np.copyto(dview, tn, where=closer)
             np.copyto(gb.obj[ra:rb, ca:cb], k + 1, where=closer)
-            face = np.where(tyi >= tin, h_face[ra:rb], side_face[k, None, ca:cb])
+            if only_sides:
+                face = side_face[k, None, ca:cb]
+            else:
+                face = np.where(tyi >= tin, h_face[ra:rb], side_face[k, None, ca:cb])
             np.copyto(gb.face[ra:rb, ca:cb], face, where=closer)
 
     if scene.n_spheres:
@@ -151,23 +165,8 @@ def _spheres(scene: Scene, rays: Rays, gb: GBuffer) -> None:
     o = rays.origin
     lo = scene.sph_c - scene.sph_r[:, None]
     hi = scene.sph_c + scene.sph_r[:, None]
-    # screen rectangle from the bounding box's column/row ranges (same trick as prisms)
-    inv_x = _safe_inverse(rays.dx)[None, :]
-    inv_z = _safe_inverse(rays.dz)[None, :]
-    t1, t2 = (lo[:, 0:1] - o[0]) * inv_x, (hi[:, 0:1] - o[0]) * inv_x
-    t3, t4 = (lo[:, 2:3] - o[2]) * inv_z, (hi[:, 2:3] - o[2]) * inv_z
-    t_in = np.maximum(np.minimum(t1, t2), np.minimum(t3, t4))
-    t_out = np.minimum(np.maximum(t1, t2), np.maximum(t3, t4))
-    cols = (t_in < t_out) & (t_out > NEAR)
-    col_any, c0, c1 = _first_last(cols)
-    ty_in, ty_out = _slabs_rows(lo[:, 1], hi[:, 1], rays)
-    t_min = np.where(cols, t_in, np.inf).min(axis=1)
-    t_max = np.where(cols, t_out, -np.inf).max(axis=1)
-    rows = (ty_in <= t_max[:, None]) & (ty_out >= t_min[:, None]) & (ty_out > NEAR)
-    row_any, r0, r1 = _first_last(rows)
     first = scene.first_sphere
-    for k in np.flatnonzero(col_any & row_any).tolist():
-        ra, rb, ca, cb = int(r0[k]), int(r1[k]), int(c0[k]), int(c1[k])
+    for k, ra, rb, ca, cb in screen_rects(lo, hi, rays):
         dx = rays.dx[None, ca:cb]
         dz = rays.dz[None, ca:cb]
         dy = rays.dy[ra:rb, None]

@@ -89,6 +89,11 @@ class SynthSplit(Sequence):
     def __len__(self) -> int:
         return self.n_frames
 
+    @property
+    def sample_ids(self) -> list[str]:
+        """Ids without rendering, so a resumed evaluation skips finished frames for free."""
+        return [f"synth-test-{i:06d}" for i in range(self.n_frames)]
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for i in range(len(self)):
             yield self[i]
@@ -180,6 +185,10 @@ class SynthSequenceSplit(Sequence):
 
     def __len__(self) -> int:
         return self.n_sequences
+
+    @property
+    def sample_ids(self) -> list[str]:
+        return [f"synth-train-{i:06d}-{self.target}" for i in range(self.n_sequences)]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for i in range(len(self)):
