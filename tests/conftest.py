@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 # Before udebench.plugins loads anything: only built-ins, unless a test registers more.
 os.environ["UDEBENCH_LOAD_PLUGINS"] = ""
 os.environ.setdefault("UDEBENCH_SYNTH_SIZE", "48x160")
-os.environ.setdefault("UDEBENCH_CACHE", tempfile.mkdtemp(prefix="udebench-test-cache-"))
+if "UDEBENCH_CACHE" not in os.environ:
+    _cache = tempfile.mkdtemp(prefix="udebench-test-cache-")
+    os.environ["UDEBENCH_CACHE"] = _cache
+    atexit.register(shutil.rmtree, _cache, ignore_errors=True)
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 

@@ -120,6 +120,7 @@ def evaluate(
         "amp": amp,
         "limit": limit,
         "split_options": split_options or {},
+        "split_config": getattr(samples, "config", {}),  # e.g. the synth size, so runs never mix sizes
         "min_depth": split_spec.min_depth,
         "max_depth": split_spec.max_depth,
         "crop": split_spec.eval_crop,

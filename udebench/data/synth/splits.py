@@ -18,7 +18,7 @@ import numpy as np
 from udebench.data.synth import camera
 from udebench.data.synth.cache import FrameCache, cache_enabled
 from udebench.data.synth.conditions import CONDITIONS
-from udebench.data.synth.render import render, render_depth
+from udebench.data.synth.render import RENDERER_VERSION, render, render_depth
 from udebench.data.synth.world import Scene, camera_start, sample_scene
 
 __all__ = ["CONDITIONS", "SynthSequenceSplit", "SynthSplit", "seed_for_test", "seed_for_train", "sequence_poses"]
@@ -88,6 +88,11 @@ class SynthSplit(Sequence):
 
     def __len__(self) -> int:
         return self.n_frames
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """What decides the samples' content; stored with every run so results never mix sizes."""
+        return {"renderer": RENDERER_VERSION, "height": self.height, "width": self.width}
 
     @property
     def sample_ids(self) -> list[str]:
