@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from udebench.errors import UdebenchError
-from udebench.plugins import lookup
+from udebench.plugins import lookup, split_spec
 from udebench.specs import ModelSpec, SplitSpec
 
 ON_ERROR = ("raise", "skip")
@@ -18,7 +18,7 @@ RESUME_KEEPS = ("ok", "invalid_prediction", "no_valid_gt")
 
 def get_split(name: str, data_root: str | None = None, **options: Any) -> Sequence[dict[str, Any]]:
     """The samples of split ``name`` (a sized sequence of dicts)."""
-    spec: SplitSpec = lookup("splits", name)
+    spec: SplitSpec = split_spec(name)
     root = data_root or os.environ.get("UDEBENCH_DATA_ROOT")
     try:
         return spec.factory(data_root=root, **options)
@@ -106,7 +106,7 @@ def evaluate(
         raise UdebenchError(f"--align {align!r}: choose one of {', '.join(ALIGNMENTS)}")
     if batch_size < 1:
         raise UdebenchError(f"--batch-size must be ≥ 1, got {batch_size}")
-    split_spec: SplitSpec = lookup("splits", split)
+    split_info: SplitSpec = split_spec(split)
     samples = get_split(split, data_root=data_root, **(split_options or {}))
     model_name = model if isinstance(model, str) else model.spec.name
     if isinstance(model, str):
@@ -121,18 +121,18 @@ def evaluate(
         "limit": limit,
         "split_options": split_options or {},
         "split_config": getattr(samples, "config", {}),  # e.g. the synth size, so runs never mix sizes
-        "min_depth": split_spec.min_depth,
-        "max_depth": split_spec.max_depth,
-        "crop": split_spec.eval_crop,
+        "min_depth": split_info.min_depth,
+        "max_depth": split_info.max_depth,
+        "crop": split_info.eval_crop,
     }
     with ResultsStore(results or os.environ.get("UDEBENCH_RESULTS") or DEFAULT_RESULTS_PATH) as store:
         return _evaluate_into(store, samples, depth_model, model_name=model_name, tag=tag, split=split,
-                              split_spec=split_spec, options=options, n_total=n_total, device=device,
+                              split_info=split_info, options=options, n_total=n_total, device=device,
                               batch_size=batch_size, num_workers=num_workers, on_error=on_error, progress=progress)
 
 
 def _evaluate_into(store: Any, samples: Sequence[dict[str, Any]], depth_model: Any, *, model_name: str,
-                   tag: str | None, split: str, split_spec: SplitSpec, options: dict[str, Any], n_total: int,
+                   tag: str | None, split: str, split_info: SplitSpec, options: dict[str, Any], n_total: int,
                    device: str | None, batch_size: int, num_workers: int | None, on_error: str,
                    progress: bool) -> dict[str, Any]:
     alignment, flip_pp, amp = options["alignment"], options["flip_pp"], options["amp"]
@@ -148,8 +148,8 @@ def _evaluate_into(store: Any, samples: Sequence[dict[str, Any]], depth_model: A
 
             run_evaluation(
                 depth_model, samples, pending, sink=lambda rows: store.add_samples(run.run_id, rows),
-                alignment=alignment, min_depth=split_spec.min_depth, max_depth=split_spec.max_depth,
-                crop=split_spec.eval_crop, device=resolve_device(device), batch_size=batch_size,
+                alignment=alignment, min_depth=split_info.min_depth, max_depth=split_info.max_depth,
+                crop=split_info.eval_crop, device=resolve_device(device), batch_size=batch_size,
                 num_workers=num_workers, flip_pp=flip_pp, amp=amp, on_error=on_error,
                 progress_total=n_total, progress_done=n_total - len(pending), progress=progress,
                 description=f"{model_name}{f'[{tag}]' if tag else ''} on {split}",

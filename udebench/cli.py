@@ -206,11 +206,13 @@ def synth_preview(output: str, scenes: int, height: int, width: int) -> None:
 
 
 def _add_core_groups() -> None:
+    from udebench.data.commands import data_group
     from udebench.leaderboard.commands import leaderboard
     from udebench.results.commands import results
 
     cli.add_command(results)
     cli.add_command(leaderboard)
+    cli.add_command(data_group)
 
 
 _add_core_groups()

@@ -180,3 +180,12 @@ def lookup(kind: str, name: str) -> Any:
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     known = f" (known: {', '.join(sorted(table))})" if len(table) <= 12 or not close else ""
     raise UnknownNameError(f"unknown {kind[:-1]} {name!r}{hint}{known}; `udebench list {kind}` shows them all")
+
+
+def split_spec(name: str) -> Any:
+    """A registered split, or a translated one named ``<source>@<translator>-<condition>``."""
+    if "@" in name and name not in registry()["splits"]:
+        from udebench.translate.split import translated_split_spec
+
+        return translated_split_spec(name, registry()["splits"], registry()["translators"])
+    return lookup("splits", name)

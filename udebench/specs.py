@@ -76,6 +76,27 @@ class SplitSpec:
     eval_crop: str | None = None
     description: str = ""
     expected_count: int | None = None
+    #: ``check(data_root=None) -> DataCheck``: is the data there, how many samples, what is missing.
+    check: Callable[..., DataCheck] | None = None
+
+
+@dataclass
+class DataCheck:
+    """What ``udebench data check SPLIT`` reports: presence and counts against the manifest."""
+
+    split: str
+    ok: bool
+    where: str
+    found: int | None = None
+    expected: int | None = None
+    #: human-readable missing items (files, folders, sample ids), the first few
+    missing: list[str] = field(default_factory=list)
+    advice: str = ""
+
+    def summary(self) -> str:
+        counts = f"{self.found if self.found is not None else '?'}/{self.expected if self.expected else '?'} samples"
+        head = f"{self.split}: {'ok' if self.ok else 'MISSING DATA'} ({counts}) at {self.where}"
+        return head if self.ok or not self.advice else f"{head}; {self.advice}"
 
 
 @dataclass(frozen=True)

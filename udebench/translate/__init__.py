@@ -1,0 +1,1 @@
+"""Translators turn a split into new conditions: protocol, name parsing, translated splits."""
