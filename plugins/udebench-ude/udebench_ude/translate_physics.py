@@ -1,0 +1,226 @@
+"""The ``physics`` translator: day RGB → night / rain / fog / snow, in image space only.
+
+It sees only the RGB image and, for fog, a depth map (a model's prediction on real data), never
+the renderer's geometry or lights. Every random draw comes from one ``torch.Generator``, so a
+seed fixes the result; the numpy entry point calls the batched torch path, so both agree.
+Effects (per image, parameters drawn from the ranges below):
+
+- night: linearise (γ 2.2), exposure ×[0.03, 0.08], a cool tint, a headlight pool on the lower
+  centre, glow (blurred bright pixels, warm), Poisson–Gaussian sensor noise, re-encode.
+- fog: Koschmieder ``I = J·t + A·(1 − t)``, ``t = exp(−β·d)``, β = 3.912 / visibility; without a
+  depth map a flat-road row prior stands in for d.
+- rain: wet darkening, lowered contrast, a slight blur, slanted streaks.
+- snow: whitening (more on the lower, ground half), lowered contrast, flakes at two sizes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+CONDITIONS = ("night", "rain", "fog", "snow")
+KOSCHMIEDER_CONTRAST = 3.912  # −ln(0.02): visibility is where contrast drops to 2 %
+
+DEFAULTS: dict[str, tuple[float, float]] = {
+    "night_exposure": (0.03, 0.08),
+    "night_read_noise": (0.004, 0.01),
+    "night_photons": (300.0, 800.0),  # photo-electrons at full scale: shot noise ∝ sqrt(signal)
+    "night_glow": (0.3, 0.6),
+    "night_headlights": (0.3, 0.7),  # the ego car's low beams: a pool of light on the road ahead
+    "fog_visibility": (30.0, 120.0),  # metres
+    "fog_airlight": (0.75, 0.9),
+    "rain_darkening": (0.7, 0.9),
+    "rain_streak_density": (0.002, 0.006),
+    "rain_streak_angle": (-0.3, 0.3),  # radians from vertical
+    "snow_whitening": (0.15, 0.3),
+    "snow_flake_density": (0.002, 0.008),
+}
+
+
+def _uniform(bounds: tuple[float, float], n: int, generator: torch.Generator | None, device) -> torch.Tensor:
+    low, high = float(bounds[0]), float(bounds[1])
+    gen_device = generator.device if generator is not None else "cpu"
+    u = torch.rand(n, generator=generator, device=gen_device).to(device)
+    return low + (high - low) * u
+
+
+def _rand(shape: tuple[int, ...], generator: torch.Generator | None, device) -> torch.Tensor:
+    gen_device = generator.device if generator is not None else "cpu"
+    return torch.rand(shape, generator=generator, device=gen_device).to(device)
+
+
+def _gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur with reflect padding (kernel radius 3σ)."""
+    if sigma <= 0:
+        return x
+    radius = max(1, int(math.ceil(3 * sigma)))
+    radius = min(radius, x.shape[-1] - 1, x.shape[-2] - 1)
+    offsets = torch.arange(-radius, radius + 1, device=x.device, dtype=x.dtype)
+    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    c = x.shape[1]
+    x = F.pad(x, (radius, radius, 0, 0), mode="reflect")
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    x = F.pad(x, (0, 0, radius, radius), mode="reflect")
+    return F.conv2d(x, kernel.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+
+
+def _luma(x: torch.Tensor) -> torch.Tensor:
+    return (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3])
+
+
+def row_depth_prior(height: int, width: int, *, device=None, max_depth: float = 80.0) -> torch.Tensor:
+    """A level camera over a flat road: depth ∝ 1 / (v − horizon) below the middle row, ``max_depth`` above."""
+    rows = torch.arange(height, device=device, dtype=torch.float32) + 0.5
+    below = (rows - 0.5 * height) / height  # 0 at the horizon, 0.5 at the bottom
+    depth = (1.5 / below.clamp(min=1e-6)).clamp(max=max_depth)  # the bottom row ≈ 3 m
+    return depth.view(1, 1, height, 1).expand(1, 1, height, width)
+
+
+def koschmieder(image: torch.Tensor, depth: torch.Tensor, beta: torch.Tensor, airlight: torch.Tensor) -> torch.Tensor:
+    """``I = J·t + A·(1 − t)``, ``t = exp(−β·d)``; β and A per image ``[B]``, depth ``[B, 1, H, W]``."""
+    t = torch.exp(-beta.view(-1, 1, 1, 1) * depth)
+    return image * t + airlight.view(-1, 1, 1, 1) * (1.0 - t)
+
+
+class PhysicsTranslator:
+    """``translator(image_uint8, condition, depth=None, seed=None)`` and ``translate_batch`` (torch, on the fly)."""
+
+    conditions = CONDITIONS
+
+    def __init__(self, seed: int = 0, **ranges: Any) -> None:
+        unknown = set(ranges) - set(DEFAULTS)
+        if unknown:
+            raise ValueError(f"physics translator: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+        self.seed = int(seed)
+        self.ranges = {k: _as_range(ranges.get(k, v)) for k, v in DEFAULTS.items()}
+
+    def __call__(self, image: np.ndarray, condition: str, *, depth: np.ndarray | None = None,
+                 seed: int | None = None) -> np.ndarray:
+        """One uint8 HxWx3 image translated to ``condition`` (same shape and dtype)."""
+        image = np.asarray(image)
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"physics translator: expected uint8 HxWx3, got {image.dtype} {image.shape}")
+        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+        d = None if depth is None else torch.as_tensor(np.asarray(depth, dtype=np.float32))[None, None]
+        generator = torch.Generator().manual_seed(self.seed if seed is None else int(seed))
+        out = self.translate_batch(x, condition, depth=d, generator=generator)
+        return (out[0].permute(1, 2, 0) * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
+
+    def translate_batch(self, images: torch.Tensor, condition: str, depth: torch.Tensor | None = None,
+                        generator: torch.Generator | None = None) -> torch.Tensor:
+        """``images`` ``[B, 3, H, W]`` in [0, 1] → the same in ``condition``; ``depth`` ``[B, 1, H, W]`` metres."""
+        if condition not in CONDITIONS:
+            raise ValueError(f"physics translator: condition {condition!r} not in {CONDITIONS}")
+        if generator is None:
+            generator = torch.Generator().manual_seed(self.seed)
+        x = images.float().clamp(0.0, 1.0)
+        if condition == "night":
+            out = self._night(x, generator)
+        elif condition == "fog":
+            out = self._fog(x, depth, generator)
+        elif condition == "rain":
+            out = self._rain(x, generator)
+        else:
+            out = self._snow(x, generator)
+        return out.clamp(0.0, 1.0).to(images.dtype)
+
+    def _night(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        b, _, h, w = x.shape
+        r = self.ranges
+        linear = x**2.2
+        exposure = _uniform(r["night_exposure"], b, gen, x.device).view(b, 1, 1, 1)
+        tint = x.new_tensor([0.85, 0.95, 1.15]).view(1, 3, 1, 1)  # moonlight / LED blue cast
+        dark = linear * exposure * tint
+        bright = ((_luma(x) - 0.85) / 0.15).clamp(0.0, 1.0)  # lamps, sky, white paint
+        glow = _gaussian_blur(bright, sigma=max(1.0, 0.015 * w))
+        glow_gain = _uniform(r["night_glow"], b, gen, x.device).view(b, 1, 1, 1)
+        warm = x.new_tensor([1.0, 0.75, 0.45]).view(1, 3, 1, 1)
+        headlights = _uniform(r["night_headlights"], b, gen, x.device).view(b, 1, 1, 1) * _headlight_pool(h, w, x)
+        lit = dark + glow_gain * glow * warm * 0.25 + headlights * linear
+        photons = _uniform(r["night_photons"], b, gen, x.device).view(b, 1, 1, 1)
+        gen_device = gen.device
+        shot = torch.poisson((lit.clamp(min=0) * photons).to(gen_device), generator=gen).to(x.device) / photons
+        read = _uniform(r["night_read_noise"], b, gen, x.device).view(b, 1, 1, 1)
+        noisy = shot + read * torch.randn(x.shape, generator=gen, device=gen_device).to(x.device)
+        return noisy.clamp(0.0, 1.0) ** (1.0 / 2.2)
+
+    def _fog(self, x: torch.Tensor, depth: torch.Tensor | None, gen: torch.Generator) -> torch.Tensor:
+        b, _, h, w = x.shape
+        if depth is None:
+            depth = row_depth_prior(h, w, device=x.device).expand(b, 1, h, w)
+        else:
+            depth = depth.to(x.device, torch.float32)
+            depth = depth[:, None] if depth.dim() == 3 else depth
+            if depth.shape[-2:] != (h, w):
+                depth = F.interpolate(depth, size=(h, w), mode="bilinear", align_corners=False)
+            depth = depth.expand(b, 1, h, w)
+        visibility = _uniform(self.ranges["fog_visibility"], b, gen, x.device)
+        airlight = _uniform(self.ranges["fog_airlight"], b, gen, x.device)
+        return koschmieder(x, depth, KOSCHMIEDER_CONTRAST / visibility, airlight)
+
+    def _rain(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        b, _, h, w = x.shape
+        r = self.ranges
+        darkening = _uniform(r["rain_darkening"], b, gen, x.device).view(b, 1, 1, 1)
+        grey = x.mean(dim=(1, 2, 3), keepdim=True)
+        wet = _gaussian_blur((x * darkening) * 0.8 + 0.2 * grey * darkening, sigma=0.7)
+        density = _uniform(r["rain_streak_density"], b, gen, x.device).view(b, 1, 1, 1)
+        seeds = (_rand((b, 1, h, w), gen, x.device) < density).float()
+        angle = float(_uniform(r["rain_streak_angle"], 1, gen, "cpu"))
+        streaks = F.conv2d(seeds, _line_kernel(max(3, h // 8), angle, x.device), padding="same").clamp(0.0, 1.0)
+        streaks = _gaussian_blur(streaks, sigma=0.5) * 0.6
+        return wet * (1.0 - streaks) + 0.85 * streaks
+
+    def _snow(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        b, _, h, w = x.shape
+        r = self.ranges
+        whitening = _uniform(r["snow_whitening"], b, gen, x.device).view(b, 1, 1, 1)
+        rows = torch.linspace(0.0, 1.0, h, device=x.device).view(1, 1, h, 1)
+        ground = whitening + 0.4 * (rows - 0.5).clamp(min=0.0) * (1.0 - _saturation(x))  # grey ground gets covered
+        white = x * (1.0 - ground.clamp(0, 0.8)) + 0.92 * ground.clamp(0, 0.8)
+        density = _uniform(r["snow_flake_density"], b, gen, x.device).view(b, 1, 1, 1)
+        flakes = torch.zeros_like(x[:, :1])
+        for sigma, share in ((0.6, 0.7), (1.4, 0.3)):
+            seeds = (_rand((b, 1, h, w), gen, x.device) < density * share).float()
+            blob = _gaussian_blur(seeds, sigma=sigma) * (2 * math.pi * sigma**2)
+            flakes = flakes + blob
+        flakes = flakes.clamp(0.0, 1.0)
+        return white * (1.0 - flakes) + 0.97 * flakes
+
+
+def _headlight_pool(height: int, width: int, like: torch.Tensor) -> torch.Tensor:
+    """An image-space prior for low beams: brightest at the bottom centre, fading up to the horizon and sideways."""
+    rows = torch.linspace(0.0, 1.0, height, device=like.device, dtype=like.dtype).view(1, 1, height, 1)
+    cols = torch.linspace(-1.0, 1.0, width, device=like.device, dtype=like.dtype).view(1, 1, 1, width)
+    below = ((rows - 0.5) / 0.5).clamp(min=0.0)  # 0 at the horizon (middle row), 1 at the bottom
+    return below.sqrt() * torch.exp(-0.5 * (cols / (0.25 + 0.35 * below)) ** 2)
+
+
+def _saturation(x: torch.Tensor) -> torch.Tensor:
+    high, low = x.amax(1, keepdim=True), x.amin(1, keepdim=True)
+    return (high - low) / high.clamp(min=1e-3)
+
+
+def _line_kernel(length: int, angle: float, device) -> torch.Tensor:
+    """A ``[1, 1, L, L]`` kernel with a line through its centre, ``angle`` radians from vertical."""
+    size = length if length % 2 else length + 1
+    kernel = torch.zeros(size, size, device=device)
+    centre = size // 2
+    for t in torch.linspace(-centre, centre, 2 * size):
+        u = int(round(centre + float(t) * math.sin(angle)))
+        v = int(round(centre + float(t) * math.cos(angle)))
+        if 0 <= u < size and 0 <= v < size:
+            kernel[v, u] = 1.0
+    return kernel.view(1, 1, size, size)
+
+
+def _as_range(value: Any) -> tuple[float, float]:
+    if isinstance(value, (int, float)):
+        return float(value), float(value)
+    low, high = value
+    return float(low), float(high)

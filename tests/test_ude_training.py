@@ -1,0 +1,232 @@
+"""The rgd and supervised trainers: loss goes down, checkpoints resume, configs run through `udebench train`."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("udebench_ude")
+
+from mmengine.hooks import Hook  # noqa: E402
+from udebench_ude.data import ResumableInfiniteSampler, SequenceDataset, collate  # noqa: E402
+from udebench_ude.models import build_net  # noqa: E402
+from udebench_ude.train_model import UDETrainModel  # noqa: E402
+from udebench_ude.trainer import UDETrainer  # noqa: E402
+from udebench_ude.weights import save_safetensors  # noqa: E402
+
+from tests.test_ude_conftest_helpers import TINY_ARCH, PlaneSequenceSplit, registered_ude_plugin, tiny_config  # noqa: E402
+from udebench import hookimpl  # noqa: E402
+from udebench.specs import SplitSpec  # noqa: E402
+
+
+@pytest.fixture
+def ude_plugin():
+    with registered_ude_plugin() as plugin:
+        yield plugin
+
+
+RGD_OPTIONS = dict(seed=0, conditions=["night", "rain", "fog", "snow"], p_clean=0.5, distill_loss="silog",
+                   variance_focus=0.85, reliability="photometric", mask_direction="teacher_le_student",
+                   keep_unseen=True, semantic_weight=0.1)
+
+
+def _batch(n=2):
+    dataset = SequenceDataset(PlaneSequenceSplit(n=n))
+    return collate([dataset[i] for i in range(n)])
+
+
+def _losses_over_steps(model, batch, steps=12, lr=2e-3):
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+    history = []
+    for _ in range(steps):
+        model.current_iter = 0  # the same draws every step: a fixed batch
+        losses = model(**batch)
+        loss = sum(v for k, v in losses.items() if k.startswith("loss"))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    return history
+
+
+def test_supervised_steps_reduce_the_loss_on_a_fixed_batch():
+    model = UDETrainModel(build_net("tiny", seed=0, **TINY_ARCH), mode="supervised",
+                          options=dict(seed=0, variance_focus=0.85)).train()
+    history = _losses_over_steps(model, _batch(), steps=15, lr=2e-3)
+    assert min(history[-3:]) < 0.8 * history[0]
+
+
+def test_rgd_steps_reduce_the_distillation_loss_on_a_fixed_batch():
+    from udebench_ude.translate_physics import PhysicsTranslator
+
+    teacher = build_net("tiny", seed=1, **TINY_ARCH)
+    with torch.no_grad():
+        teacher.depth_anything.head.conv3.bias.fill_(-2.0)  # a teacher (≈ 0.9 m) far from the fresh student (10 m)
+    model = UDETrainModel(build_net("tiny", seed=0, **TINY_ARCH), mode="rgd", teacher=teacher,
+                          translator=PhysicsTranslator(seed=0), options={**RGD_OPTIONS, "reliability": "none"}).train()
+    history = _losses_over_steps(model, _batch(), steps=15, lr=5e-3)  # a fixed mask: the objective stays the same
+    assert history[-1] < 0.7 * history[0]
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    assert not model.teacher.training
+
+
+def test_rgd_reports_mask_and_translation_ratios():
+    from udebench_ude.translate_physics import PhysicsTranslator
+
+    model = UDETrainModel(build_net("tiny", seed=0, **TINY_ARCH), mode="rgd",
+                          teacher=build_net("tiny", seed=1, **TINY_ARCH), translator=PhysicsTranslator(seed=0),
+                          options={**RGD_OPTIONS, "reliability": "flip_consistency", "flip_rel_tol": 0.1})
+    out = model(**_batch())
+    assert 0.0 <= out["mask_ratio"].item() <= 1.0 and "loss_semantic" in out
+
+
+def test_sampler_resumes_at_any_position_without_replaying():
+    sampler = ResumableInfiniteSampler(5, seed=3)
+    it = iter(sampler)
+    first = [next(it) for _ in range(12)]
+    sampler.start = 7
+    it = iter(sampler)
+    assert [next(it) for _ in range(5)] == first[7:12]
+    assert sorted(first[:5]) == list(range(5))
+
+
+def _trainer(tmp_path, work_dir, max_iters, stop_after=None, **sections):
+    teacher = tmp_path / "teacher.safetensors"
+    if not teacher.exists():
+        save_safetensors(build_net("tiny", seed=1, **TINY_ARCH), teacher, fp16=False)
+    cfg = tiny_config(tmp_path, teacher=str(teacher), **sections)
+    trainer = UDETrainer(cfg, mode="rgd", work_dir=str(work_dir), max_iters=max_iters, progress=False)
+    trainer.build_runner(split=PlaneSequenceSplit(n=4))
+    if stop_after is not None:
+        trainer.runner.register_hook(Interrupt(stop_after), priority="LOWEST")  # after the checkpoint hook
+    return trainer
+
+
+class Interrupted(Exception):
+    pass
+
+
+class Interrupt(Hook):
+    """Stops training after ``n`` iterations, as a killed process would (the checkpoint of iteration n is saved)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        if runner.iter + 1 >= self.n:
+            raise Interrupted
+
+
+def _weights(trainer):
+    return {k: v.clone() for k, v in trainer.runner.model.net.state_dict().items()}
+
+
+@pytest.mark.slow
+def test_resume_continues_iterations_and_loss_history_and_matches_an_uninterrupted_run(tmp_path, ude_plugin):
+    straight = _trainer(tmp_path, tmp_path / "straight", 4)
+    straight.train()
+    with pytest.raises(Interrupted):
+        _trainer(tmp_path, tmp_path / "split", 4, stop_after=2).train()
+    assert not (tmp_path / "split" / "iter_4.pth").exists()
+    resumed = _trainer(tmp_path, tmp_path / "split", 4)
+    summary = resumed.train()
+    assert summary["iterations"] == 4
+    losses = resumed.runner.message_hub.get_scalar("train/loss")._log_history
+    assert len(losses) == 4  # two from before the checkpoint, two after
+    expected = straight.runner.message_hub.get_scalar("train/loss")._log_history
+    assert losses.tolist() == pytest.approx(expected.tolist(), rel=1e-4)
+    a, b = _weights(straight), _weights(resumed)
+    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+    assert (tmp_path / "split" / "iter_4.pth").is_file()
+
+
+def test_resuming_with_another_length_is_refused(tmp_path, ude_plugin):
+    from udebench.errors import UdebenchError
+
+    _trainer(tmp_path, tmp_path / "wd", 2).train()
+    with pytest.raises(UdebenchError, match="--no-resume"):
+        _trainer(tmp_path, tmp_path / "wd", 3)
+
+
+def test_checkpoints_load_with_the_safe_unpickler(tmp_path, ude_plugin):
+    from udebench_ude.checkpoint import load_checkpoint_file
+
+    _trainer(tmp_path, tmp_path / "wd", 2).train()
+    checkpoint = load_checkpoint_file(tmp_path / "wd" / "iter_2.pth")  # weights_only=True
+    assert checkpoint["meta"]["iter"] == 2
+    assert checkpoint["message_hub"]["log_scalars"]["train/loss"].current() > 0
+
+
+class PlaneSplitPlugin:
+    @hookimpl
+    def register_splits(self, register):
+        register(SplitSpec(name="plane-seq-test", factory=lambda data_root=None, **options: PlaneSequenceSplit(),
+                           dataset="plane", condition="day"))
+
+
+def test_udebench_train_runs_a_config_file_and_export_writes_weights_and_card(tmp_path, ude_plugin):
+    import json
+
+    from click.testing import CliRunner
+    from udebench_ude.export import export, export_command
+    from udebench_ude.weights import load_net
+
+    from udebench import plugins
+    from udebench.training import load_config, run_training
+
+    save_safetensors(build_net("tiny", seed=1, **TINY_ARCH), tmp_path / "teacher.safetensors")
+    cfg = tiny_config(tmp_path, teacher=str(tmp_path / "teacher.safetensors"), data=dict(split="plane-seq-test"),
+                      distill=dict(loss="l1_disparity"), reliability=dict(mask_direction="teacher_ge_student"))
+    cfg.pop("config_path")
+    path = tmp_path / "rgd_test.py"
+    path.write_text("".join(f"{key} = {value!r}\n" for key, value in cfg.items()))
+    plugin = PlaneSplitPlugin()
+    plugins.register_plugin(plugin, name="plane-split-test")
+    try:
+        summary = run_training(load_config(path), work_dir=str(tmp_path / "wd"), max_iters=2)
+    finally:
+        plugins.unregister_plugin(plugin)
+    assert summary["iterations"] == 2 and summary["trainer"] == "rgd"
+    card = export(tmp_path / "wd", "exported", output_dir=tmp_path / "out")
+    assert card["training"]["config"]["reliability"]["mask_direction"] == "teacher_ge_student"
+    assert json.loads((tmp_path / "out" / "exported.json").read_text())["sha256"] == card["sha256"]
+    net, sha = load_net(tmp_path / "out" / "exported.safetensors")
+    assert sha == card["sha256"] and net.arch["hidden_size"] == 32
+    result = CliRunner().invoke(export_command, [str(tmp_path / "wd"), "--name", "cli", "--output-dir",
+                                                 str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "cli.safetensors").is_file() and (tmp_path / "out" / "cli.json").is_file()
+
+
+def test_unknown_config_options_are_errors(tmp_path):
+    from udebench.errors import UdebenchError
+
+    with pytest.raises(UdebenchError, match="reliability"):
+        UDETrainer(tiny_config(tmp_path, reliability=dict(rulez="none")), mode="rgd", work_dir=str(tmp_path))
+    trainer = UDETrainer(tiny_config(tmp_path, reliability=dict(mask_direction="up")), mode="rgd",
+                         work_dir=str(tmp_path))
+    with pytest.raises(UdebenchError, match="mask_direction"):
+        trainer.model_options()
+
+
+def test_encoder_fine_tunes_at_a_fraction_of_the_head_learning_rate():
+    from udebench_ude.trainer import param_groups
+
+    net = build_net("tiny", seed=0, **TINY_ARCH)
+    groups = param_groups(net, 1e-4, 0.1)
+    assert [g["lr"] for g in groups] == pytest.approx([1e-5, 1e-4])
+    assert sum(p.numel() for g in groups for p in g["params"]) == sum(p.numel() for p in net.parameters())
+    assert len(param_groups(net, 1e-4, 1.0)) == 1
+
+
+def test_shipped_teacher_reference_resolves_to_the_package_file_or_says_how_to_make_it(tmp_path, monkeypatch):
+    import udebench_ude.weights
+    from udebench_ude.trainer import _resolve_path
+
+    from udebench.errors import UdebenchError
+
+    monkeypatch.setattr(udebench_ude.weights, "WEIGHTS_DIR", tmp_path)
+    with pytest.raises(UdebenchError, match="udebench ude export"):
+        _resolve_path("shipped:ude_teacher_tiny_synth", {})
+    (tmp_path / "ude_teacher_tiny_synth.safetensors").write_bytes(b"")
+    assert _resolve_path("shipped:ude_teacher_tiny_synth", {}) == str(tmp_path / "ude_teacher_tiny_synth.safetensors")
