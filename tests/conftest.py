@@ -14,6 +14,10 @@ if "UDEBENCH_CACHE" not in os.environ:
     _cache = tempfile.mkdtemp(prefix="udebench-test-cache-")
     os.environ["UDEBENCH_CACHE"] = _cache
     atexit.register(shutil.rmtree, _cache, ignore_errors=True)
+if "UDEBENCH_CONFIG_DIR" not in os.environ:  # a developer's own HF split configs must not register in tests
+    _config = tempfile.mkdtemp(prefix="udebench-test-config-")
+    os.environ["UDEBENCH_CONFIG_DIR"] = _config
+    atexit.register(shutil.rmtree, _config, ignore_errors=True)
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 

@@ -27,6 +27,12 @@ ENTRY_POINT_GROUP = "udebench"
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "udebench.evaluation.builtin",
     "udebench.data.builtin",
+    "udebench.data.nuscenes.hooks",
+    "udebench.data.robotcar.hooks",
+    "udebench.data.drivingstereo.hooks",
+    "udebench.data.kitti.hooks",
+    "udebench.data.kitti_c.hooks",
+    "udebench.data.hf.hooks",
 )
 
 #: hook name -> (kind label, spec class it must register)

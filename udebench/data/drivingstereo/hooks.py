@@ -1,0 +1,70 @@
+"""Registers DrivingStereo's four weather sets. Cheap to import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from udebench.hookspecs import hookimpl
+from udebench.specs import DatasetSpec, SplitSpec
+
+FOLDER = "drivingstereo"
+WEATHERS: tuple[str, ...] = ("sunny", "cloudy", "foggy", "rainy")
+COUNT = 500
+HOW_TO_GET = ("Download the 'different weathers' full-size left images and disparity maps and the full-image "
+              "calibration from https://drivingstereo-dataset.github.io/ into DATA_ROOT/drivingstereo/"
+              "<weather>/{left-image-full-size,disparity-map-full-size}/ and DATA_ROOT/drivingstereo/"
+              "full-image-calib/; see docs/datasets.md")
+
+
+def _factory(weather: str) -> Callable[..., Any]:
+    name = f"drivingstereo-{weather}"
+
+    def factory(data_root=None, **options):
+        """The 500 full-size frames of one weather set."""
+        from udebench.data.drivingstereo.split import DrivingStereoSplit
+        from udebench.data.root import dataset_dir
+
+        if options:
+            raise TypeError(f"split {name!r} does not take option(s) {', '.join(sorted(options))}")
+        return DrivingStereoSplit(dataset_dir(data_root, FOLDER, split=name, how_to_get=HOW_TO_GET), weather,
+                                  name=name)
+
+    return factory
+
+
+def _check(weather: str) -> Callable[..., Any]:
+    name = f"drivingstereo-{weather}"
+
+    def check(data_root=None):
+        from udebench.data.drivingstereo.split import DrivingStereoSplit
+        from udebench.data.file_check import files_check, missing_root_check
+        from udebench.data.root import dataset_dir, resolve_data_root
+        from udebench.errors import DataNotFoundError
+
+        try:
+            root = dataset_dir(data_root, FOLDER, split=name, how_to_get=HOW_TO_GET)
+            split = DrivingStereoSplit(root, weather, name=name)
+        except DataNotFoundError as exc:
+            base = resolve_data_root(data_root)
+            where = f"{base or '$UDEBENCH_DATA_ROOT'}/{FOLDER}" + (f"/{weather}" if base else "")
+            return missing_root_check(name, exc, COUNT, where)
+        return files_check(name, ((s, [split.disparity_path(s), split.calibration_path(s)])
+                                  for s in split.sample_ids), root=root, advice=HOW_TO_GET)
+
+    return check
+
+
+@hookimpl
+def register_datasets(register):
+    register(DatasetSpec(name="drivingstereo", folder=FOLDER, how_to_get=HOW_TO_GET,
+                         description="DrivingStereo weather sets, depth from disparity (f·B/d)"))
+
+
+@hookimpl
+def register_splits(register):
+    for weather in WEATHERS:
+        register(SplitSpec(
+            name=f"drivingstereo-{weather}", factory=_factory(weather), dataset="drivingstereo", condition=weather,
+            min_depth=1e-3, max_depth=80.0, expected_count=COUNT, check=_check(weather),
+            description=f"DrivingStereo {weather} set: 500 full-size left frames, depth = f*B/d"))
