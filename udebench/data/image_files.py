@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from udebench.errors import CorruptSampleError
+from udebench.errors import CorruptSampleError, DataNotFoundError
 
 
 def _read_bytes(path: str | os.PathLike, what: str) -> bytes:
@@ -18,9 +18,11 @@ def _read_bytes(path: str | os.PathLike, what: str) -> bytes:
 
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
-    """An 8-bit colour image as ``uint8 HxWx3`` RGB (``mmcv.imfrombytes``)."""
+    """An 8-bit colour image as ``uint8 HxWx3`` RGB (``mmcv.imfrombytes``); a missing file is DataNotFoundError."""
     import mmcv
 
+    if not Path(path).is_file():
+        raise DataNotFoundError(f"image {path} does not exist; `udebench data check` lists what is missing")
     content = _read_bytes(path, "image")
     try:
         image = mmcv.imfrombytes(content, flag="color", channel_order="rgb")

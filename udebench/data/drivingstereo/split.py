@@ -10,13 +10,13 @@ so it is only used when ``T_103`` is absent.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from udebench.data.indexing import normalize_index
 from udebench.errors import CorruptSampleError, DataNotFoundError
 
 IMAGES = "left-image-full-size"
@@ -102,11 +102,7 @@ class DrivingStereoSplit(Sequence):
         return self._calib[path]
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        i = operator.index(index)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(f"index {index} out of range for a split of {len(self)}")
+        i = normalize_index(index, len(self))
         from udebench.data.image_files import read_rgb, read_uint16_png
 
         sample_id = self.sample_ids[i]

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from udebench.data.image_files import read_rgb
+from udebench.data.indexing import normalize_index
 from udebench.data.kitti.calibration import KittiCalibration, load_calibration
 from udebench.data.kitti.velodyne import load_velodyne_points, velodyne_depth_map
 from udebench.data.manifest import load_manifest
@@ -30,21 +32,6 @@ FOLDER = "kitti"
 GT_KINDS = ("auto", "velodyne", "npz", "improved")
 NPZ_NAME = "gt_depths.npz"
 ANNOTATED = "data_depth_annotated"
-
-
-def read_rgb(path: Path) -> np.ndarray:
-    """uint8 HxWx3 RGB via mmcv; a missing file is a DataNotFoundError, an unreadable one a CorruptSampleError."""
-    if not path.is_file():
-        raise DataNotFoundError(f"{path} does not exist; `udebench data check` lists what is missing")
-    import mmcv
-
-    try:
-        image = mmcv.imread(str(path), channel_order="rgb")
-    except Exception as exc:
-        raise CorruptSampleError(f"{path}: cannot decode image ({exc})") from exc
-    if image is None or image.ndim != 3 or image.shape[2] != 3:
-        raise CorruptSampleError(f"{path}: cannot decode as an RGB image; replace the file")
-    return np.ascontiguousarray(image, dtype=np.uint8)
 
 
 def read_depth_png(path: Path) -> np.ndarray:
@@ -187,9 +174,7 @@ class KittiEigenSplit(Sequence):
         return self._npz
 
     def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {self.name} ({len(self)} samples)")
-        index %= len(self)
+        index = normalize_index(index, len(self))
         sample_id = self._ids[index]
         image = read_rgb(self.layout.image(sample_id))
         depth = self.depth(index)

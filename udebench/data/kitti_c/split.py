@@ -22,6 +22,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from udebench.data.indexing import normalize_index
 from udebench.data.kitti.eigen import KittiEigenSplit, read_rgb
 from udebench.data.kitti_c.corruptions import corrupt
 from udebench.data.kitti_c.robodepth import RELEASED_SIZE, released_image_path
@@ -84,9 +85,7 @@ class KittiCSplit(Sequence):
         return corrupt(small, self.corruption, self.severity, seed=seed)
 
     def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {self.name} ({len(self)} samples)")
-        index %= len(self)
+        index = normalize_index(index, len(self))
         sample_id = self.eigen.sample_ids[index]
         depth = self.eigen.depth(index)
         small = self._small_image(index)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from udebench.data.indexing import normalize_index
 from udebench.data.nuscenes.conditions import in_condition, weather_label
 from udebench.data.nuscenes.projection import DEVKIT_MIN_DIST, devkit_depth_map, lidar_to_camera, load_lidar_points
 from udebench.data.nuscenes.tables import NEEDED, NuScenesTables
@@ -116,11 +116,7 @@ class NuScenesSplit(Sequence):
         return self.dataroot / rec["cam"]["filename"], self.dataroot / rec["lidar"]["filename"]
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        i = operator.index(index)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(f"index {index} out of range for a split of {len(self)}")
+        i = normalize_index(index, len(self))
         token = self.sample_ids[i]
         rec = self.records(token)
         from udebench.data.image_files import read_rgb

@@ -11,7 +11,6 @@ which leaves the intrinsics unchanged.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from udebench.data.indexing import normalize_index
 from udebench.data.robotcar.sdk import (
     CameraModel,
     VisualOdometry,
@@ -161,11 +161,7 @@ class RobotCarSplit(Sequence):
         return cv2.cvtColor(stored, code)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        i = operator.index(index)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(f"index {index} out of range for a split of {len(self)}")
+        i = normalize_index(index, len(self))
         sample_id = self.sample_ids[i]
         if not re.fullmatch(r"\d+", sample_id):
             raise CorruptSampleError(f"{self.list_file}: {sample_id!r} is not an image timestamp")

@@ -8,13 +8,13 @@ never overlap and no training scene is ever a test scene.
 from __future__ import annotations
 
 import math
-import operator
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from udebench.data.indexing import normalize_index
 from udebench.data.synth import camera
 from udebench.data.synth.cache import FrameCache, cache_enabled
 from udebench.data.synth.conditions import CONDITIONS
@@ -51,15 +51,6 @@ def _check(condition: str, count: int, what: str, height: int, width: int) -> No
         raise ValueError(f"{what} must be between 0 and {MAX_SCENES}, not {count}")
     if height < 8 or width < 8:
         raise ValueError(f"synth images must be at least 8x8 pixels, not {height}x{width}")
-
-
-def _position(index: int, length: int) -> int:
-    i = operator.index(index)
-    if i < 0:
-        i += length
-    if not 0 <= i < length:
-        raise IndexError(f"index {index} out of range for a split of {length}")
-    return i
 
 
 class SynthSplit(Sequence):
@@ -104,7 +95,7 @@ class SynthSplit(Sequence):
             yield self[i]
 
     def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
-        i = _position(index, len(self))
+        i = normalize_index(index, len(self))
         name = f"{i:06d}"
         image = depth = None
         if self._cache is not None:
@@ -126,7 +117,7 @@ class SynthSplit(Sequence):
 
     def scene(self, index: int) -> Scene:
         """The geometry of scene ``index`` (for inspection; translators never see it)."""
-        return sample_scene(seed_for_test(_position(index, len(self))))
+        return sample_scene(seed_for_test(normalize_index(index, len(self))))
 
     def pose(self, index: int) -> np.ndarray:
         """Camera-to-world pose of frame ``index``."""
@@ -200,10 +191,10 @@ class SynthSequenceSplit(Sequence):
             yield self[i]
 
     def scene(self, index: int) -> Scene:
-        return sample_scene(seed_for_train(_position(index, len(self))))
+        return sample_scene(seed_for_train(normalize_index(index, len(self))))
 
     def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
-        i = _position(index, len(self))
+        i = normalize_index(index, len(self))
         scene = self.scene(i)
         poses = sequence_poses(scene, self.frames_per_sequence)
         images = []
