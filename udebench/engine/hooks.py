@@ -23,23 +23,9 @@ class RichProgressHook(Hook):
     def _start(self) -> None:
         if not self.enabled or self._progress is not None:
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from udebench.engine.progress import start_progress
 
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=Console(stderr=True), transient=False,
-        )
-        self._progress.start()
-        self._task = self._progress.add_task(self.description, total=self.total, completed=self.done, rate="")
+        self._progress, self._task = start_progress(self.description, total=self.total, completed=self.done)
 
     def before_test(self, runner) -> None:
         self._start()
@@ -51,7 +37,7 @@ class RichProgressHook(Hook):
         self._progress.advance(self._task, n)
         task = self._progress.tasks[0]
         speed = task.speed
-        self._progress.update(self._task, rate=f"{speed:.1f} samples/s" if speed else "")
+        self._progress.update(self._task, info=f"{speed:.1f} samples/s" if speed else "")
 
     def after_test(self, runner) -> None:
         self.close()
