@@ -7,7 +7,7 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 DEMO_MODEL ?= ground_plane
 DEMO_SPLIT ?= synth-night
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install demo test test-fast lint bench train-ude leaderboard-synth clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,15 @@ bench: install
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_metrics.py
 	$(BIN)/python benchmarks/bench_synth.py
+	$(BIN)/python benchmarks/bench_ude_train_speed.py
+
+# Reproduces the shipped UDE weights (teacher, RGD student, two ablations); resumable.
+train-ude: install
+	scripts/train_ude_synth.sh
+
+# Evaluates the shipped models on synth-{day,night,rain,fog,snow}; writes leaderboards/synth.*
+leaderboard-synth: install
+	scripts/synth_leaderboard.sh
 
 clean:
 	rm -rf $(VENV) udebench-results .pytest_cache

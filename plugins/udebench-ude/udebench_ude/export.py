@@ -47,7 +47,8 @@ def export(work_dir: str | Path, name: str, *, output_dir: str | Path | None = N
                      "data": options.get("data"), "scene_seeds": _scene_seeds(options.get("data") or {}),
                      "seed": options.get("seed"),
                      "teacher_sha256": record.get("teacher_sha256"), "checkpoint_sha256": checkpoint_sha},
-        "final_metrics": {"train": summary},
+        "training_summary": summary,
+        "final_metrics": {},
         "sha256": sha256,
     }
     for split in eval_splits:
@@ -71,7 +72,9 @@ def _evaluate(model: str, weights: Path, split: str, limit: int | None) -> dict[
     with tempfile.TemporaryDirectory() as tmp:
         summary = evaluate(model, split, weights=str(weights), limit=limit, results=Path(tmp) / "r.sqlite",
                            progress=False)
-    return {"n_samples": summary["n_samples"], "alignment": summary.get("alignment"), **summary["metrics"]}
+    # limit and split_config (the synth size) let a test re-run exactly this evaluation and compare
+    return {"n_samples": summary["n_samples"], "limit": limit, "split_config": summary["options"].get("split_config"),
+            "alignment": summary.get("alignment"), **summary["metrics"]}
 
 
 def _scene_seeds(data: dict[str, Any]) -> dict[str, Any] | None:

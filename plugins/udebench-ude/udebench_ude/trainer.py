@@ -350,6 +350,9 @@ class UDETrainer:
         runner = self.runner or self.build_runner()
         start = time.perf_counter()
         runner.train()
+        summary_path = self.work_dir / SUMMARY_FILE
+        if self.throughput.images == 0 and summary_path.is_file():  # resumed a finished run: keep its summary
+            return json.loads(summary_path.read_text())
         loss = runner.message_hub.get_scalar("train/loss")
         summary = {
             "trainer": self.mode,

@@ -53,7 +53,8 @@ def save_safetensors(net: Any, path: str | Path, *, fp16: bool = True) -> str:
                for k, v in net.depth_anything.state_dict().items()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(path), metadata={"format": "pt", METADATA_KEY: json.dumps(net_metadata(net))})
+    # one metadata key only: safetensors writes several keys in a random order, and the sha256 must be reproducible
+    save_file(tensors, str(path), metadata={METADATA_KEY: json.dumps(net_metadata(net), sort_keys=True)})
     path.chmod(0o644)
     return sha256_of(path)
 
