@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -248,3 +249,24 @@ def test_sample_ids_match_the_samples_without_rendering():
     assert split.sample_ids == [split[i]["sample_id"] for i in range(3)]
     seq = SynthSequenceSplit("day", n_sequences=2, height=24, width=80)
     assert seq.sample_ids == [seq[i]["sample_id"] for i in range(2)]
+
+
+def test_cache_folder_changes_when_the_renderer_source_changes(tmp_path, monkeypatch):
+    from udebench.data.synth import cache
+
+    before = cache.cache_root(tmp_path)
+    cache.renderer_fingerprint.cache_clear()
+    original = Path.read_bytes
+
+    def edited(path):
+        data = original(path)
+        return data + b"# edited" if path.name == "lighting.py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    try:
+        after = cache.cache_root(tmp_path)
+    finally:
+        monkeypatch.undo()
+        cache.renderer_fingerprint.cache_clear()
+    assert after != before and after.parent == before.parent
+    assert cache.cache_root(tmp_path) == before

@@ -1,6 +1,6 @@
 """Disk cache for rendered synth frames: PNG images and float32 .npy depths, written atomically.
 
-Layout: ``<root>/synth/v<RENDERER_VERSION>/<kind>/<H>x<W>/<condition>/<name>.png`` and
+Layout: ``<root>/synth/v<RENDERER_VERSION>-<source fingerprint>/<kind>/<H>x<W>/<condition>/<name>.png`` and
 ``.../<H>x<W>/depth/<name>.npy`` (depth is the same under every condition). The root is the
 ``cache_dir`` argument, else ``$UDEBENCH_CACHE``, else ``~/.cache/udebench``; set
 ``UDEBENCH_SYNTH_CACHE=0`` to render every time. Files appear with ``os.replace`` of a
@@ -9,6 +9,8 @@ finished temporary file, so parallel DataLoader workers never read half a file.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -23,10 +25,23 @@ def cache_enabled() -> bool:
     return os.environ.get("UDEBENCH_SYNTH_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+@functools.cache
+def renderer_fingerprint() -> str:
+    """A hash of the synth package's source: any change to the renderer gets a fresh cache folder.
+
+    RENDERER_VERSION alone relied on people remembering to bump it; frames from an edited
+    renderer once silently mixed with older ones in a training set.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
-    """Directory holding this renderer version's frames."""
+    """Directory holding this renderer's frames (version and source fingerprint)."""
     base = cache_dir or os.environ.get("UDEBENCH_CACHE") or Path.home() / ".cache" / "udebench"
-    return Path(base).expanduser() / "synth" / f"v{RENDERER_VERSION}"
+    return Path(base).expanduser() / "synth" / f"v{RENDERER_VERSION}-{renderer_fingerprint()}"
 
 
 class FrameCache:
