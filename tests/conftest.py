@@ -43,3 +43,13 @@ def broken_files_plugin(tmp_path):
     plugins.register_plugin(plugin, name="broken-files-plugin")
     yield plugin
     plugins.unregister_plugin(plugin)
+
+
+@pytest.fixture
+def ude_plugin():
+    """The UDE plugin registered for one test (installed plugins are not loaded in tests)."""
+    pytest.importorskip("udebench_ude")
+    from tests.test_ude_conftest_helpers import registered_ude_plugin
+
+    with registered_ude_plugin() as plugin:
+        yield plugin

@@ -14,16 +14,9 @@ from udebench_ude.train_model import UDETrainModel  # noqa: E402
 from udebench_ude.trainer import UDETrainer  # noqa: E402
 from udebench_ude.weights import save_safetensors  # noqa: E402
 
-from tests.test_ude_conftest_helpers import TINY_ARCH, PlaneSequenceSplit, registered_ude_plugin, tiny_config  # noqa: E402
+from tests.test_ude_conftest_helpers import TINY_ARCH, PlaneSequenceSplit, tiny_config  # noqa: E402
 from udebench import hookimpl  # noqa: E402
 from udebench.specs import SplitSpec  # noqa: E402
-
-
-@pytest.fixture
-def ude_plugin():
-    with registered_ude_plugin() as plugin:
-        yield plugin
-
 
 RGD_OPTIONS = dict(seed=0, conditions=["night", "rain", "fog", "snow"], p_clean=0.5, distill_loss="silog",
                    variance_focus=0.85, reliability="photometric", mask_direction="teacher_le_student",

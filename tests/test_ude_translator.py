@@ -11,13 +11,7 @@ pytest.importorskip("udebench_ude")
 from udebench_ude.conditions import default_p_clean, sample_conditions, translate_mixed  # noqa: E402
 from udebench_ude.translate_physics import CONDITIONS, PhysicsTranslator, koschmieder  # noqa: E402
 
-from tests.test_ude_conftest_helpers import registered_ude_plugin, render_plane  # noqa: E402
-
-
-@pytest.fixture
-def ude_plugin():
-    with registered_ude_plugin() as plugin:
-        yield plugin
+from tests.test_ude_conftest_helpers import render_plane  # noqa: E402
 
 
 @pytest.fixture
