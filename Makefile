@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip install -c constraints.txt
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
-DEMO_MODEL ?= ground_plane
+DEMO_MODEL ?= ude_student
 DEMO_SPLIT ?= synth-night
 
 .PHONY: install demo test test-fast lint bench train-ude leaderboard-synth clean
