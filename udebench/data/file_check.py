@@ -17,6 +17,18 @@ def missing_root_check(split: str, exc: DataNotFoundError, expected: int | None,
                      missing=[f"folder {folder}"], advice=str(exc))
 
 
+def dataset_dir_or_report(split: str, data_root: str | None, folder: str, *, how_to_get: str,
+                          expected: int | None = None) -> tuple[Path | None, DataCheck | None]:
+    """``(root, None)`` when ``<data root>/<folder>`` exists, else ``(None, report)`` saying where it goes."""
+    from udebench.data.root import dataset_dir, resolve_data_root
+
+    try:
+        return dataset_dir(data_root, folder, split=split, how_to_get=how_to_get), None
+    except DataNotFoundError as exc:
+        base = resolve_data_root(data_root)
+        return None, missing_root_check(split, exc, expected, f"{base or '$UDEBENCH_DATA_ROOT'}/{folder}")
+
+
 def files_check(split: str, samples: Iterable[tuple[str, Sequence[Path]]], *, root: Path, advice: str = "",
                 manifest: dict[str, Any] | None = None, show: int = 5) -> DataCheck:
     """Samples whose files all exist count as found; each missing file is named with where it goes.

@@ -110,21 +110,9 @@ class TrainProgressHook(Hook):
     def before_train(self, runner) -> None:
         if not self.enabled:
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
+        from udebench.engine.progress import start_progress
 
-        self._progress = Progress(TextColumn("[bold]training"), BarColumn(), MofNCompleteColumn(),
-                                  TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                                  TimeRemainingColumn(), console=Console(stderr=True))
-        self._progress.start()
-        self._task = self._progress.add_task("train", total=runner.max_iters, completed=runner.iter, info="")
+        self._progress, self._task = start_progress("training", total=runner.max_iters, completed=runner.iter)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
         if self._progress is None:

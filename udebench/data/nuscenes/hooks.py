@@ -44,18 +44,14 @@ def _check(prefix: str, condition: str) -> Callable[..., Any]:
     expected = COUNTS[condition] if prefix == "nuscenes" else None
 
     def check(data_root=None):
-        from udebench.data.file_check import files_check, missing_root_check
+        from udebench.data.file_check import dataset_dir_or_report, files_check
         from udebench.data.nuscenes.split import NuScenesSplit
         from udebench.data.nuscenes.tables import NuScenesTables
-        from udebench.data.root import dataset_dir, resolve_data_root
-        from udebench.errors import DataNotFoundError
         from udebench.specs import DataCheck
 
-        try:
-            root = dataset_dir(data_root, FOLDER, split=name, how_to_get=HOW_TO_GET)
-        except DataNotFoundError as exc:
-            base = resolve_data_root(data_root)
-            return missing_root_check(name, exc, expected, f"{base or '$UDEBENCH_DATA_ROOT'}/{FOLDER}")
+        root, missing = dataset_dir_or_report(name, data_root, FOLDER, how_to_get=HOW_TO_GET, expected=expected)
+        if missing is not None:
+            return missing
         tables = NuScenesTables(root, VERSIONS[prefix])
         absent = tables.missing_tables()
         if absent:

@@ -47,17 +47,13 @@ def _check(condition: str) -> Callable[..., Any]:
     name = f"robotcar-{condition}"
 
     def check(data_root=None):
-        from udebench.data.file_check import files_check, missing_root_check
+        from udebench.data.file_check import dataset_dir_or_report, files_check
         from udebench.data.robotcar.split import CAMERA_MODELS, read_list_file
-        from udebench.data.root import dataset_dir, resolve_data_root
-        from udebench.errors import DataNotFoundError
         from udebench.specs import DataCheck
 
-        try:
-            root = dataset_dir(data_root, FOLDER, split=name, how_to_get=HOW_TO_GET)
-        except DataNotFoundError as exc:
-            base = resolve_data_root(data_root)
-            return missing_root_check(name, exc, None, f"{base or '$UDEBENCH_DATA_ROOT'}/{FOLDER}")
+        root, missing = dataset_dir_or_report(name, data_root, FOLDER, how_to_get=HOW_TO_GET)
+        if missing is not None:
+            return missing
         scene = SCENES[condition]
         list_file = list_file_path(root, scene)
         if not list_file.is_file():
