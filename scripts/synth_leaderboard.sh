@@ -20,7 +20,7 @@ for split in $SPLITS; do
 done
 
 mkdir -p leaderboards
-common=(--results "$STORE" --splits 'synth-*' --metrics abs_rel,rmse,a1 --mean-over "$ADVERSE")
+common=(--results "$STORE" --splits "${SPLITS// /,}" --metrics abs_rel,rmse,a1 --mean-over "$ADVERSE")
 $U leaderboard "${common[@]}" --format md --title "udebench synth leaderboard" --output leaderboards/synth.md
 $U leaderboard "${common[@]}" --format csv --output leaderboards/synth.csv
 $U leaderboard "${common[@]}" --format html --title "udebench synth leaderboard" --output leaderboards/synth.html

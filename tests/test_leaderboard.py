@@ -315,3 +315,24 @@ def test_cli_on_an_empty_store_says_to_evaluate_first(tmp_path, metric_registry)
     for path in (tmp_path / "empty.sqlite", tmp_path / "missing.sqlite"):
         res = CliRunner().invoke(leaderboard, ["--results", str(path)])
         assert res.exit_code == 1 and "udebench evaluate" in res.output and res.output.count("\n") == 1
+
+
+def test_cli_keeps_the_order_of_splits_named_outright(tmp_path):
+    from click.testing import CliRunner
+
+    from udebench.leaderboard.commands import leaderboard
+    from udebench.results.store import ResultsStore
+
+    path = tmp_path / "r.sqlite"
+    with ResultsStore(path) as store:
+        for split in ("synth-day", "synth-fog", "synth-night"):
+            run = store.open_run(model="m", tag=None, split=split, options={}, weights_sha256=None, versions={},
+                                 n_expected=1)
+            store.add_samples(run.run_id, [{"sample_id": "a", "index": 0, "status": "ok", "error": None,
+                                            "metrics": {"abs_rel": 0.1}, "counts": {}}])
+            store.finish_run(run.run_id, "complete")
+    result = CliRunner().invoke(leaderboard, ["--results", str(path), "--splits", "synth-day,synth-night,synth-fog",
+                                              "--metrics", "abs_rel", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert [line.split(",")[1] for line in result.output.strip().splitlines()[1:]] == [
+        "synth-day", "synth-night", "synth-fog"]

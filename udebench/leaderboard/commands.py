@@ -71,8 +71,11 @@ def leaderboard(
     metrics = parse_metrics(metric_args)
     hib = higher_is_better_map(metrics)
     with open_store(results_path) as store:
+        # splits named outright (not globs) keep the order the user gave them in
+        named = [name.strip() for name in splits.split(",") if name.strip() and not any(c in name for c in "*?[")]
         df = leaderboard_frame(
-            store, splits=splits, metrics=metrics, higher_is_better=hib, mean_over=mean_over, mean_label=mean_label
+            store, splits=splits, metrics=metrics, higher_is_better=hib, mean_over=mean_over, mean_label=mean_label,
+            split_order=named,
         )
     text = render_table(df, fmt, hib, decimals=decimals, title=title)
     if output is None:
