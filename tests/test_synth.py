@@ -270,3 +270,17 @@ def test_cache_folder_changes_when_the_renderer_source_changes(tmp_path, monkeyp
         cache.renderer_fingerprint.cache_clear()
     assert after != before and after.parent == before.parent
     assert cache.cache_root(tmp_path) == before
+
+
+def test_preview_command_writes_a_png_into_a_new_folder(tmp_path):
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from udebench.cli import cli
+
+    out = tmp_path / "new" / "folder" / "preview.png"
+    result = CliRunner().invoke(cli, ["synth", "preview", "--output", str(out), "--scenes", "2", "--height", "32",
+                                      "--width", "96"])
+    assert result.exit_code == 0, result.output
+    width, height = Image.open(out).size
+    assert height >= 2 * 32 and width >= 6 * 96  # 2 scenes x (5 conditions + depth)

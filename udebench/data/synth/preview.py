@@ -66,8 +66,11 @@ def _label(sheet: np.ndarray, names: list[str], width: int) -> np.ndarray:
 
 def write_preview(path: str | os.PathLike, **kw) -> None:
     """Render :func:`contact_sheet` (same keyword arguments) and save it as a PNG."""
+    from pathlib import Path
+
     from PIL import Image
 
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(contact_sheet(**kw)).save(path)
 
 
