@@ -42,7 +42,7 @@ class DepthMetric(BaseMetric):
         gts = data_batch["depth"]
         for group in _same_size_groups(scored, gts):
             preds = torch.stack([scored[i]["pred"] for i in group])
-            gt = torch.stack([_as_tensor(gts, i) for i in group]).to(preds.device)
+            gt = torch.stack([gts[i] for i in group]).to(preds.device)
             per_image = score_batch(preds, gt, alignment=self.alignment, min_depth=self.min_depth,
                                     max_depth=self.max_depth, crop=self.crop, metric_names=self.metric_names)
             for i, result in zip(group, per_image, strict=True):
@@ -61,15 +61,11 @@ class DepthMetric(BaseMetric):
         return means
 
 
-def _as_tensor(gts: Any, i: int) -> torch.Tensor:
-    return gts[i]
-
-
 def _same_size_groups(scored: list[dict[str, Any]], gts: Any) -> list[list[int]]:
     """Indices into ``scored`` grouped by (prediction size, ground-truth size)."""
     groups: dict[tuple, list[int]] = {}
     for i, sample in enumerate(scored):
-        key = (tuple(sample["pred"].shape), tuple(_as_tensor(gts, i).shape))
+        key = (tuple(sample["pred"].shape), tuple(gts[i].shape))
         groups.setdefault(key, []).append(i)
     return list(groups.values())
 
