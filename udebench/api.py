@@ -140,7 +140,8 @@ def _evaluate_into(store: Any, samples: Sequence[dict[str, Any]], depth_model: A
                          weights_sha256=getattr(depth_model, "weights_sha256", None), versions=_versions(),
                          n_expected=n_total)
     done = store.done_sample_ids(run.run_id, statuses=RESUME_KEEPS)
-    pending = [i for i in range(n_total) if _sample_id(samples, i) not in done] if done else list(range(n_total))
+    pending = [i for i, sample_id in enumerate(_sample_ids(samples, n_total)) if sample_id not in done] if done \
+        else list(range(n_total))
     status = "failed"
     try:
         if pending:
@@ -163,6 +164,9 @@ def _evaluate_into(store: Any, samples: Sequence[dict[str, Any]], depth_model: A
     return store.summary(run.run_id)
 
 
-def _sample_id(samples: Sequence[dict[str, Any]], index: int) -> str:
+def _sample_ids(samples: Sequence[dict[str, Any]], n: int) -> list[str]:
+    """The first ``n`` ids, from ``samples.sample_ids`` when the split offers it (no file is read)."""
     ids = getattr(samples, "sample_ids", None)
-    return str(ids[index]) if ids is not None else str(samples[index]["sample_id"])
+    if ids is not None:
+        return [str(sample_id) for sample_id in list(ids)[:n]]
+    return [str(samples[i]["sample_id"]) for i in range(n)]
