@@ -258,4 +258,4 @@ def test_a_model_evaluates_on_the_split_with_the_garg_crop(tmp_path, small_manif
     make_kitti_root(tmp_path)
     summary = evaluate("tiny", "kitti-eigen", data_root=str(tmp_path), results=tmp_path / "r.sqlite",
                        num_workers=0, progress=False)
-    assert summary["n_samples"] == 2 and summary["metrics"]["abs_rel"] > 0
+    assert summary.n_samples == 2 and summary.metrics["abs_rel"] > 0

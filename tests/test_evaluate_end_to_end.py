@@ -154,7 +154,7 @@ def test_python_api_evaluate_returns_the_same_summary(tiny_plugin, tmp_path):
     cli_summary = evaluate_json(tmp_path / "a.sqlite")
     api_summary = udebench.evaluate("tiny", "synth-night", limit=LIMIT, batch_size=3, num_workers=0,
                                     results=tmp_path / "b.sqlite", progress=False)
-    assert api_summary["metrics"] == pytest.approx(cli_summary["metrics"], rel=1e-6)
+    assert api_summary.metrics == pytest.approx(cli_summary["metrics"], rel=1e-6)
 
 
 def test_a_different_synth_size_is_a_different_run_never_a_resume(tiny_plugin, tmp_path, monkeypatch):
@@ -163,5 +163,5 @@ def test_a_different_synth_size_is_a_different_run_never_a_resume(tiny_plugin, t
     monkeypatch.setenv("UDEBENCH_SYNTH_SIZE", "32x96")
     second = udebench.evaluate("tiny", "synth-rain", limit=2, num_workers=0, results=tmp_path / "r.sqlite",
                                progress=False)
-    assert second["run_id"] != first["run_id"]
-    assert second["options"]["split_config"]["width"] == 96
+    assert second.run_id != first.run_id
+    assert second.options["split_config"]["width"] == 96

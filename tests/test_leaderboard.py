@@ -105,7 +105,7 @@ def test_cells_are_the_stored_means_of_the_newest_complete_run(frame):
 def test_n_samples_and_run_ids_are_kept(frame, store):
     assert frame.attrs["n_samples"]["alpha"] == {"synth-day": 2, "synth-night": 3, "synth-rain": 1}
     run_id = frame.attrs["run_ids"]["beta[ft]"]["synth-rain"]
-    assert store.summary(run_id)["metrics"]["a1"] == frame.loc["beta[ft]", ("synth-rain", "a1")]
+    assert store.summary(run_id).metrics["a1"] == frame.loc["beta[ft]", ("synth-rain", "a1")]
 
 
 def test_a_row_missing_a_split_gets_nan(store):

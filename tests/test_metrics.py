@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from udebench.evaluation.metrics import (
-    METRICS,
+    BUILTIN_METRICS,
     a1,
     a2,
     a3,
@@ -153,7 +153,7 @@ def reference(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> dict[str, f
     p = pred[mask].astype(np.float64)
     g = gt[mask].astype(np.float64)
     if p.size == 0:
-        return {name: math.nan for name in METRICS}
+        return {name: math.nan for name in BUILTIN_METRICS}
     thresh = np.maximum(g / p, p / g)
     d = np.log(p) - np.log(g)
     return {
@@ -188,7 +188,7 @@ def test_depth_metrics_match_a_float64_numpy_reference(seed):
     ours = depth_metrics(pred, gt, valid)
     for b in range(pred.shape[0]):
         expected = reference(pred[b].numpy(), gt[b].numpy(), valid[b].numpy())
-        for name in METRICS:
+        for name in BUILTIN_METRICS:
             assert ours[name][b].item() == pytest.approx(expected[name], rel=1e-5, abs=1e-7, nan_ok=True), (b, name)
 
 
@@ -196,7 +196,7 @@ def test_float64_input_matches_the_reference_tightly_and_stays_float64():
     pred, gt, valid = random_batch(3, dtype=torch.float64)
     ours = depth_metrics(pred, gt, valid)
     expected = reference(pred[0].numpy(), gt[0].numpy(), valid[0].numpy())
-    for name in METRICS:
+    for name in BUILTIN_METRICS:
         assert ours[name].dtype == torch.float64
         assert ours[name][0].item() == pytest.approx(expected[name], rel=1e-10), name
 
@@ -208,10 +208,10 @@ def test_float32_input_gives_float32_per_image_values():
         assert values.shape == (pred.shape[0],), name
 
 
-@pytest.mark.parametrize("name", list(METRICS))
+@pytest.mark.parametrize("name", list(BUILTIN_METRICS))
 def test_each_metric_function_alone_equals_depth_metrics(name):
     pred, gt, valid = random_batch(5)
-    fn = METRICS[name][0]
+    fn = BUILTIN_METRICS[name][0]
     torch.testing.assert_close(fn(pred, gt, valid), depth_metrics(pred, gt, valid)[name], equal_nan=True)
 
 
@@ -219,7 +219,7 @@ def test_depth_metrics_accepts_a_channel_dimension():
     pred, gt, valid = random_batch(6)
     flat = depth_metrics(pred, gt, valid)
     with_channel = depth_metrics(pred[:, None], gt[:, None], valid[:, None])
-    for name in METRICS:
+    for name in BUILTIN_METRICS:
         torch.testing.assert_close(with_channel[name], flat[name], equal_nan=True)
 
 
@@ -244,16 +244,16 @@ def test_mismatched_shapes_are_rejected():
 
 
 def test_metrics_table_lists_function_direction_and_description():
-    assert {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "a1", "a2", "a3"} <= set(METRICS)
-    assert {"silog_kitti", "silog_eigen", "silog_dav2", "silog_unidepth"} <= set(METRICS)
-    for name, (fn, _, description) in METRICS.items():
+    assert {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "a1", "a2", "a3"} <= set(BUILTIN_METRICS)
+    assert {"silog_kitti", "silog_eigen", "silog_dav2", "silog_unidepth"} <= set(BUILTIN_METRICS)
+    for name, (fn, _, description) in BUILTIN_METRICS.items():
         assert callable(fn) and fn.__name__ == name
         assert description and "\n" not in description
-    assert [n for n, (_, hib, _) in METRICS.items() if hib] == ["a1", "a2", "a3"]
+    assert [n for n, (_, hib, _) in BUILTIN_METRICS.items() if hib] == ["a1", "a2", "a3"]
 
 
-@pytest.mark.parametrize("name", [n for n in METRICS if n.startswith("silog")])
+@pytest.mark.parametrize("name", [n for n in BUILTIN_METRICS if n.startswith("silog")])
 def test_every_silog_variant_documents_its_formula(name):
-    doc = METRICS[name][0].__doc__
+    doc = BUILTIN_METRICS[name][0].__doc__
     assert "mean(d^2)" in doc or "std(d)" in doc
     assert "ln pred - ln gt" in doc

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from udebench.evaluation.metrics import METRICS
+from udebench.evaluation.metrics import BUILTIN_METRICS, a1, abs_rel, rmse
 from udebench.evaluation.protocol import CROPS, crop_box, flip_pp, score_batch, upsample, valid_mask
 
 MIN, MAX = 0.1, 80.0
@@ -105,8 +105,8 @@ def test_each_image_gives_metrics_as_floats_counts_and_a_status():
     rows = score(gt_batch() * 1.1, gt_batch())
     assert len(rows) == 2
     for row in rows:
-        assert set(row) == set(METRICS) | {"n_valid", "n_nonfinite", "n_nonpositive", "status"}
-        assert all(type(row[name]) is float for name in METRICS)
+        assert set(row) == set(BUILTIN_METRICS) | {"n_valid", "n_nonfinite", "n_nonpositive", "status"}
+        assert all(type(row[name]) is float for name in BUILTIN_METRICS)
         assert all(type(row[key]) is int for key in ("n_valid", "n_nonfinite", "n_nonpositive"))
 
 
@@ -122,7 +122,7 @@ def test_non_finite_predictions_are_counted_and_flag_the_image_invalid():
     first, second = score(pred, gt)
     assert first["n_nonfinite"] == 3
     assert first["status"] == "invalid_prediction"
-    assert all(math.isnan(first[name]) for name in METRICS)
+    assert all(math.isnan(first[name]) for name in BUILTIN_METRICS)
     assert second["status"] == "ok" and second["n_nonfinite"] == 0
 
 
@@ -133,7 +133,7 @@ def test_an_image_without_valid_gt_is_flagged_and_has_nan_metrics():
     assert first["status"] == "ok"
     assert second["status"] == "no_valid_gt"
     assert second["n_valid"] == 0
-    assert all(math.isnan(second[name]) for name in METRICS)
+    assert all(math.isnan(second[name]) for name in BUILTIN_METRICS)
 
 
 def test_non_positive_predictions_are_counted_before_alignment():
@@ -182,7 +182,7 @@ def test_mean_over_images_differs_from_the_pooled_mean_and_per_image_is_what_we_
     # image 0: one valid pixel, pred 2 vs gt 1 -> abs_rel 1; image 1: three perfect pixels -> abs_rel 0.
     gt = torch.tensor([[[1.0, 0.0, 0.0, 0.0]], [[1.0, 2.0, 3.0, 0.0]]])
     pred = torch.tensor([[[2.0, 5.0, 5.0, 5.0]], [[1.0, 2.0, 3.0, 5.0]]])
-    rows = score(pred, gt, metric_names=["abs_rel"])
+    rows = score(pred, gt, metrics={"abs_rel": abs_rel})
     per_image_mean = sum(row["abs_rel"] for row in rows) / len(rows)
     pooled = (1.0 + 0 + 0 + 0) / 4
     assert per_image_mean == pytest.approx(0.5)
@@ -190,7 +190,7 @@ def test_mean_over_images_differs_from_the_pooled_mean_and_per_image_is_what_we_
 
 
 def test_metric_names_limit_the_metrics():
-    (row, _) = score(gt_batch() * 1.1, gt_batch(), metric_names=["rmse", "a1"])
+    (row, _) = score(gt_batch() * 1.1, gt_batch(), metrics={"rmse": rmse, "a1": a1})
     assert set(row) == {"rmse", "a1", "n_valid", "n_nonfinite", "n_nonpositive", "status"}
 
 

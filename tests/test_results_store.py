@@ -194,12 +194,12 @@ def test_summary_means_only_ok_samples_and_counts_the_others(store):
     store.add_samples(run.run_id, rows)
     store.finish_run(run.run_id, "complete")
     s = store.summary(run.run_id)
-    assert s["metrics"] == {"a1": (0.9 + 0.7) / 2, "abs_rel": (0.1 + 0.3) / 2}
-    assert (s["n_samples"], s["n_errors"], s["n_invalid_predictions"], s["n_no_valid_gt"]) == (2, 1, 2, 1)
-    assert s["counts"] == {"n_valid": 30, "n_nonfinite": 7, "n_nonpositive": 2}
-    assert s["status"] == "complete" and s["finished_at"] is not None
-    assert s["alignment"] == "median" and s["options"] == OPTIONS
-    assert s["n_expected"] == 6 and s["weights_sha256"] == "ab12" and s["versions"] == {"udebench": "0.1.0"}
+    assert s.metrics == {"a1": (0.9 + 0.7) / 2, "abs_rel": (0.1 + 0.3) / 2}
+    assert (s.n_samples, s.n_errors, s.n_invalid_predictions, s.n_no_valid_gt) == (2, 1, 2, 1)
+    assert s.counts == {"n_valid": 30, "n_nonfinite": 7, "n_nonpositive": 2}
+    assert s.status == "complete" and s.finished_at is not None
+    assert s.alignment == "median" and s.options == OPTIONS
+    assert s.n_expected == 6 and s.weights_sha256 == "ab12" and s.versions == {"udebench": "0.1.0"}
 
 
 def test_summary_skips_nan_values_and_says_how_many(store):
@@ -212,8 +212,8 @@ def test_summary_skips_nan_values_and_says_how_many(store):
         ],
     )
     s = store.summary(run.run_id)
-    assert s["metrics"]["silog"] == 4.0
-    assert s["metric_nan_counts"] == {"silog": 1}
+    assert s.metrics["silog"] == 4.0
+    assert s.metric_nan_counts == {"silog": 1}
 
 
 def test_interrupted_then_resumed_summary_equals_uninterrupted_exactly(tmp_path):
@@ -238,9 +238,9 @@ def test_interrupted_then_resumed_summary_equals_uninterrupted_exactly(tmp_path)
             b2.add_samples(again.run_id, todo[k : k + 6])
         b2.finish_run(again.run_id, "complete")
         got = b2.summary(again.run_id)
-    assert got["metrics"] == expected["metrics"]
-    assert got["counts"] == expected["counts"]
-    assert got["n_samples"] == expected["n_samples"] == 40
+    assert got.metrics == expected.metrics
+    assert got.counts == expected.counts
+    assert got.n_samples == expected.n_samples == 40
 
 
 def test_nan_metrics_round_trip(store):
@@ -289,9 +289,9 @@ def test_latest_complete_runs_takes_the_newest_complete_per_model_tag_split(stor
     day = _open(store, split="synth-day").run_id
     store.finish_run(day, "complete")
     latest = store.latest_complete_runs()
-    assert sorted(r["run_id"] for r in latest) == sorted([new, tagged, day])
-    assert [r["run_id"] for r in store.latest_complete_runs("*-night")] == [tagged, new]
-    assert next(r for r in latest if r["run_id"] == new)["n_samples"] == 3
+    assert sorted(r.run_id for r in latest) == sorted([new, tagged, day])
+    assert [r.run_id for r in store.latest_complete_runs("*-night")] == [tagged, new]
+    assert next(r for r in latest if r.run_id == new).n_samples == 3
 
 
 def _filled(store: ResultsStore) -> list[int]:
@@ -316,7 +316,7 @@ def test_export_json_then_import_into_a_fresh_store_gives_the_same_summaries(sto
         new_ids = fresh.import_json(text)
         assert len(new_ids) == 2
         for old, new in zip(ids, new_ids, strict=True):
-            before, after = store.summary(old), fresh.summary(new)
+            before, after = store.summary(old).to_dict(), fresh.summary(new).to_dict()
             for key in ("run_id", "finished_at"):
                 before.pop(key), after.pop(key)
             assert after == before

@@ -204,7 +204,7 @@ def test_the_cache_can_be_switched_off(tmp_path, monkeypatch):
 
 def test_builtin_plugin_registers_every_condition_at_the_configured_size(no_cache):
     from udebench.api import get_split
-    from udebench.data import builtin
+    from udebench.data.synth import hooks as builtin
 
     assert builtin.SYNTH_CONDITIONS == CONDITIONS
     split = get_split("synth-fog", n_frames=2)
@@ -214,7 +214,7 @@ def test_builtin_plugin_registers_every_condition_at_the_configured_size(no_cach
 
 
 def test_importing_the_builtin_plugin_does_not_import_numpy():
-    code = "import sys, udebench.data.builtin; print('numpy' in sys.modules)"
+    code = "import sys, udebench.data.synth.hooks; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

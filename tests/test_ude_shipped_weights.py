@@ -42,9 +42,9 @@ def test_shipped_weights_reproduce_their_card_metrics(card_path, ude_plugin, tmp
     summary = udebench.evaluate(card["model"], split, weights=str(card_path.with_suffix(".safetensors")),
                                 limit=expected["limit"], results=tmp_path / "r.sqlite", progress=False,
                                 split_options={"height": config["height"], "width": config["width"]})
-    assert summary["n_samples"] == expected["n_samples"]
+    assert summary.n_samples == expected["n_samples"]
     for metric in ("abs_rel", "rmse", "a1"):
-        assert summary["metrics"][metric] == pytest.approx(expected[metric], rel=1e-3, abs=1e-4), metric
+        assert summary.metrics[metric] == pytest.approx(expected[metric], rel=1e-3, abs=1e-4), metric
 
 
 def test_export_is_byte_for_byte_reproducible(tmp_path):

@@ -59,12 +59,15 @@ def test_fog_without_depth_uses_a_row_prior_denser_at_the_top(day_image):
     assert fog[0].mean() > fog[-1].mean()
 
 
-def test_numpy_and_torch_paths_agree(day_image):
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_each_image_of_a_batch_equals_its_single_call(day_image, condition):
     translator = PhysicsTranslator(seed=0)
-    x = torch.from_numpy(day_image).permute(2, 0, 1)[None].float() / 255
-    batch = translator.translate_batch(x, "rain", generator=torch.Generator().manual_seed(7))
-    single = translator(day_image, "rain", seed=7)
-    assert np.abs((batch[0].permute(1, 2, 0) * 255).round().numpy() - single).max() <= 1
+    other = np.ascontiguousarray(day_image[::-1])
+    x = torch.from_numpy(np.stack([day_image, other])).permute(0, 3, 1, 2).float() / 255
+    batch = translator.translate_batch(x, condition, seeds=[7, 8])
+    for i, (image, seed) in enumerate(((day_image, 7), (other, 8))):
+        single = translator(image, condition, seed=seed)
+        assert np.abs((batch[i].permute(1, 2, 0) * 255).round().numpy() - single).max() <= 1
 
 
 def test_translator_is_registered(ude_plugin):

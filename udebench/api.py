@@ -1,19 +1,23 @@
-"""The public Python API; the CLI is a thin layer over these three functions."""
+"""The public Python API; the CLI is a thin layer over these functions."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from udebench.devices import resolve_device
 from udebench.errors import UdebenchError
-from udebench.plugins import lookup, split_spec
-from udebench.specs import ModelSpec, SplitSpec
+from udebench.evaluation.statuses import RESUME_KEEPS
+from udebench.options import EvalOptions
+from udebench.plugins import lookup, provider_of_name, split_spec
+from udebench.results.summary import RunSummary, run_label
+from udebench.specs import MetricSpec, ModelSpec, SplitSpec
 
-ON_ERROR = ("raise", "skip")
-#: sample statuses a resumed run keeps; unreadable samples ("error") are tried again.
-RESUME_KEEPS = ("ok", "invalid_prediction", "no_valid_gt")
+__all__ = ["EvalOptions", "build_translator", "evaluate", "get_split", "load_model", "resolve_device",
+           "resolve_metrics"]
 
 
 def get_split(name: str, data_root: str | None = None, **options: Any) -> Sequence[dict[str, Any]]:
@@ -32,32 +36,66 @@ def get_split(name: str, data_root: str | None = None, **options: Any) -> Sequen
         where = f"{root or '$UDEBENCH_DATA_ROOT'}/{dataset.spec.folder}" if dataset and dataset.spec.folder else root
         advice = f"; {dataset.spec.how_to_get}" if dataset and dataset.spec.how_to_get else ""
         raise DataNotFoundError(f"split {name}: data not found ({exc}); it belongs in {where}{advice}") from exc
-
-
-def resolve_device(device: str | None) -> str:
-    """``device`` if given, else ``cuda`` when present, else ``cpu``."""
-    import torch
-
-    if device:
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise UdebenchError(f"--device {device}: CUDA is not available on this machine")
-        return device
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    except TypeError as exc:  # an option the split does not take
+        if "option" in str(exc) or "argument" in str(exc):
+            raise UdebenchError(f"split {name}: {exc}") from exc
+        raise
 
 
 def load_model(name: str, weights: str | None = None, device: str | None = None):
-    """Build model ``name`` from its plugin factory, with ``weights`` if given, on ``device``."""
+    """Build model ``name`` from its plugin factory, with ``weights`` if given, on ``device``.
+
+    A weights file the factory cannot read (truncated, another architecture, not a checkpoint) is a
+    one-line error naming the file.
+    """
     spec: ModelSpec = lookup("models", name)
+    if weights is not None and not spec.accepts_weights:
+        raise UdebenchError(f"--weights {weights}: model {name!r} takes no weights")
     if weights is None and spec.weights_env:
         weights = os.environ.get(spec.weights_env) or None
     if weights is not None and not Path(weights).exists():
         raise UdebenchError(f"--weights {weights}: no such file or folder (model {name!r})")
-    model = spec.factory(weights=weights, device=resolve_device(device))
+    device = resolve_device(device)
+    if weights is None:
+        model = spec.factory(weights=None, device=device)
+    else:
+        try:
+            model = spec.factory(weights=weights, device=device)
+        except UdebenchError:
+            raise
+        except Exception as exc:  # safetensors' SafetensorError, torch's UnpicklingError, a KeyError in a state dict
+            raise UdebenchError(f"--weights {weights}: model {name!r} could not load it "
+                                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})"
+                                ) from exc
     if weights is not None and getattr(model, "weights_sha256", None) is None:
         from udebench.weights import sha256_of
 
         model.weights_sha256 = sha256_of(weights)
-    return model.to(resolve_device(device))
+    return model.to(device)
+
+
+def build_translator(name: str, seed: int = 0, **options: Any):
+    """The registered translator ``name`` (with ``options``), offering the whole translator contract."""
+    from udebench.translate.contract import as_translator
+
+    spec = lookup("translators", name)
+    try:
+        translator = spec.factory(seed=seed, **options)
+    except TypeError as exc:
+        raise UdebenchError(f"translator {name}: {exc}") from exc
+    except ValueError as exc:  # an unknown or out-of-range option
+        raise UdebenchError(f"translator {name}: {exc}") from exc
+    return as_translator(translator, name=name, conditions=spec.conditions, seed=seed)
+
+
+def resolve_metrics(names: Sequence[str] | None = None) -> dict[str, MetricSpec]:
+    """The registered metrics called ``names`` (every registered one for None), in registration order."""
+    from udebench.plugins import registry
+
+    table = registry()["metrics"]
+    if names is None:
+        return {name: entry.spec for name, entry in table.items()}
+    return {name: lookup("metrics", name) for name in dict.fromkeys(names)}
 
 
 def _versions() -> dict[str, str]:
@@ -72,96 +110,92 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def evaluate(
-    model: Any,
-    split: str,
-    *,
-    weights: str | None = None,
-    align: str | None = None,
-    batch_size: int = 4,
-    device: str | None = None,
-    limit: int | None = None,
-    tag: str | None = None,
-    results: str | Path | None = None,
-    num_workers: int | None = None,
-    flip_pp: bool = False,
-    amp: bool = False,
-    on_error: str = "raise",
-    data_root: str | None = None,
-    split_options: dict[str, Any] | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Evaluate ``model`` (a registered name or a DepthModel) on ``split``; resumable; returns the summary.
+def _providers(model_name: str, split: str) -> dict[str, str]:
+    """Which distribution registered the model (and the translator of a translated split)."""
+    providers = {"model": provider_of_name("models", model_name)}
+    if "@" in split:
+        from udebench.plugins import registry
+        from udebench.translate.split import parse_translated_name
 
-    The run's identity is (model, tag, split, resolved options, weights sha256): calling this
-    again with the same arguments skips the samples already stored, and the summary equals
-    that of an uninterrupted run.
+        try:
+            _, translator, _ = parse_translated_name(split, registry()["translators"])
+            providers["translator"] = provider_of_name("translators", translator)
+        except UdebenchError:
+            pass
+    return {k: v for k, v in providers.items() if v}
+
+
+def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwargs: Any) -> RunSummary:
+    """Evaluate ``model`` (a registered name or a DepthModel) on ``split``; resumable; returns the run summary.
+
+    Options come as an :class:`EvalOptions` or as its fields by keyword. The run's identity is
+    (model, tag, split, what changes the numbers, weights sha256): calling this again with the same
+    arguments skips the samples already stored, and the summary equals that of an uninterrupted run.
     """
-    from udebench.evaluation.alignment import ALIGNMENTS
-    from udebench.results.store import DEFAULT_RESULTS_PATH, ResultsStore
+    from udebench.evaluation.scoring import Scoring
+    from udebench.results.store import ResultsStore, default_results_path
 
-    if on_error not in ON_ERROR:
-        raise UdebenchError(f"--on-error {on_error!r}: choose one of {', '.join(ON_ERROR)}")
-    if align is not None and align not in ALIGNMENTS:
-        raise UdebenchError(f"--align {align!r}: choose one of {', '.join(ALIGNMENTS)}")
-    if batch_size < 1:
-        raise UdebenchError(f"--batch-size must be ≥ 1, got {batch_size}")
+    if kwargs:
+        if "metrics" in kwargs and kwargs["metrics"] is not None:
+            kwargs["metrics"] = tuple(kwargs["metrics"])
+        try:
+            options = replace(options or EvalOptions(), **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"evaluate(): {exc}") from None
+    options = (options or EvalOptions()).check()
     split_info: SplitSpec = split_spec(split)
-    samples = get_split(split, data_root=data_root, **(split_options or {}))
     model_name = model if isinstance(model, str) else model.spec.name
+    metrics = resolve_metrics(options.metrics)
+    samples = get_split(split, data_root=options.data_root, **dict(options.split_options))
     if isinstance(model, str):
-        lookup("models", model)  # fail on a bad name before loading data or weights
-    n_total = len(samples) if limit is None else min(limit, len(samples))
-    depth_model = load_model(model, weights=weights, device=device) if isinstance(model, str) else model
-    alignment = align or depth_model.spec.default_alignment
-    options = {
-        "alignment": alignment,
-        "flip_pp": flip_pp,
-        "amp": amp,
-        "limit": limit,
-        "split_options": split_options or {},
+        lookup("models", model)  # an unknown name fails after the split's data is found, before weights are read
+    n_total = len(samples) if options.limit is None else min(options.limit, len(samples))
+    device = resolve_device(options.device)
+    depth_model = load_model(model, weights=options.weights, device=device) if isinstance(model, str) else model
+    scoring = Scoring(alignment=options.align or depth_model.spec.default_alignment, min_depth=split_info.min_depth,
+                      max_depth=split_info.max_depth, crop=split_info.eval_crop,
+                      metrics={name: spec.fn for name, spec in metrics.items()})
+    identity = run_identity(options, scoring, samples, providers=_providers(model_name, split))
+    with ResultsStore(options.results or default_results_path()) as store:
+        run = store.open_run(model=model_name, tag=options.tag, split=split, options=identity,
+                             weights_sha256=getattr(depth_model, "weights_sha256", None), versions=_versions(),
+                             n_expected=n_total)
+        done = store.done_sample_ids(run.run_id, statuses=RESUME_KEEPS)
+        ids = _sample_ids(samples, n_total) if done else []
+        pending = [i for i, sample_id in enumerate(ids) if sample_id not in done] if done else list(range(n_total))
+        status = "failed"
+        try:
+            if pending:
+                from udebench.engine.evaluate import run_evaluation
+
+                run_evaluation(depth_model, samples, pending, sink=lambda rows: store.add_samples(run.run_id, rows),
+                               scoring=scoring, options=options, device=device, progress_total=n_total,
+                               progress_done=n_total - len(pending),
+                               description=f"{run_label(model_name, options.tag)} on {split}")
+            status = "complete"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            store.finish_run(run.run_id, status)
+        return store.summary(run.run_id)
+
+
+def run_identity(options: EvalOptions, scoring: Any, samples: Any, *, providers: dict[str, str]) -> dict[str, Any]:
+    """What changes a run's numbers, stored as its options: equal identities resume each other."""
+    return {
+        "alignment": scoring.alignment,
+        "flip_pp": options.flip_pp,
+        "amp": options.amp,
+        "limit": options.limit,
+        "metrics": sorted(scoring.metrics),
+        "split_options": dict(options.split_options),
         "split_config": getattr(samples, "config", {}),  # e.g. the synth size, so runs never mix sizes
-        "min_depth": split_info.min_depth,
-        "max_depth": split_info.max_depth,
-        "crop": split_info.eval_crop,
+        "min_depth": scoring.min_depth,
+        "max_depth": scoring.max_depth,
+        "crop": scoring.crop,
+        "providers": providers,
     }
-    with ResultsStore(results or os.environ.get("UDEBENCH_RESULTS") or DEFAULT_RESULTS_PATH) as store:
-        return _evaluate_into(store, samples, depth_model, model_name=model_name, tag=tag, split=split,
-                              split_info=split_info, options=options, n_total=n_total, device=device,
-                              batch_size=batch_size, num_workers=num_workers, on_error=on_error, progress=progress)
-
-
-def _evaluate_into(store: Any, samples: Sequence[dict[str, Any]], depth_model: Any, *, model_name: str,
-                   tag: str | None, split: str, split_info: SplitSpec, options: dict[str, Any], n_total: int,
-                   device: str | None, batch_size: int, num_workers: int | None, on_error: str,
-                   progress: bool) -> dict[str, Any]:
-    alignment, flip_pp, amp = options["alignment"], options["flip_pp"], options["amp"]
-    run = store.open_run(model=model_name, tag=tag, split=split, options=options,
-                         weights_sha256=getattr(depth_model, "weights_sha256", None), versions=_versions(),
-                         n_expected=n_total)
-    done = store.done_sample_ids(run.run_id, statuses=RESUME_KEEPS)
-    pending = [i for i, sample_id in enumerate(_sample_ids(samples, n_total)) if sample_id not in done] if done \
-        else list(range(n_total))
-    status = "failed"
-    try:
-        if pending:
-            from udebench.engine.evaluate import run_evaluation
-
-            run_evaluation(
-                depth_model, samples, pending, sink=lambda rows: store.add_samples(run.run_id, rows),
-                alignment=alignment, min_depth=split_info.min_depth, max_depth=split_info.max_depth,
-                crop=split_info.eval_crop, device=resolve_device(device), batch_size=batch_size,
-                num_workers=num_workers, flip_pp=flip_pp, amp=amp, on_error=on_error,
-                progress_total=n_total, progress_done=n_total - len(pending), progress=progress,
-                description=f"{model_name}{f'[{tag}]' if tag else ''} on {split}",
-            )
-        status = "complete"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
-    finally:
-        store.finish_run(run.run_id, status)
-    return store.summary(run.run_id)
 
 
 def _sample_ids(samples: Sequence[dict[str, Any]], n: int) -> list[str]:

@@ -9,7 +9,11 @@ from typing import Any
 import click
 
 from udebench import __version__
-from udebench.errors import UdebenchError
+from udebench.errors import one_line_errors
+from udebench.evaluation.alignment import ALIGNMENTS
+from udebench.options import ON_ERROR
+from udebench.results.store import DEFAULT_RESULTS_PATH
+from udebench.results.summary import RunSummary
 
 LIST_KINDS = ("models", "splits", "datasets", "translators", "trainers", "metrics")
 
@@ -18,10 +22,7 @@ class UdebenchGroup(click.Group):
     """Prints a UdebenchError as one line (no traceback) and exits 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except UdebenchError as exc:
-            raise click.ClickException(str(exc)) from exc
+        return one_line_errors(super().invoke)(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         _add_plugin_commands(self)
@@ -106,68 +107,79 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--model", "-m", required=True, help="Registered model name (`udebench list models`).")
 @click.option("--split", "-s", required=True, help="Split name (`udebench list splits`).")
 @click.option("--weights", default=None, help="Weights file or folder for the model.")
-@click.option("--align", default=None, type=click.Choice(["none", "median", "lstsq_depth", "lstsq_disparity"]),
+@click.option("--align", default=None, type=click.Choice(ALIGNMENTS),
               help="Alignment before scoring [default: from the model's output kind].")
+@click.option("--metrics", "metric_names", default=None,
+              help="Comma-separated metric names [default: every registered metric, plugins' too].")
 @click.option("--batch-size", default=4, show_default=True, type=click.IntRange(min=1))
 @click.option("--device", default=None, help="cuda, cuda:1, cpu [default: cuda when present].")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="Only the first N samples.")
 @click.option("--tag", default=None, help="Label this run (e.g. an ablation); shown as model[tag].")
-@click.option("--results", default=None, help="Results store [default: ./udebench-results/results.sqlite].")
+@click.option("--results", default=None, help=f"Results store [default: $UDEBENCH_RESULTS or {DEFAULT_RESULTS_PATH}].")
 @click.option("--data-root", default=None, envvar="UDEBENCH_DATA_ROOT", help="Root folder of real datasets.")
 @click.option("--num-workers", default=None, type=click.IntRange(min=0), help="DataLoader workers.")
 @click.option("--flip-pp", is_flag=True, help="Average with the prediction of the mirrored image.")
 @click.option("--amp", is_flag=True, help="Mixed precision inference.")
-@click.option("--on-error", default="raise", show_default=True, type=click.Choice(["raise", "skip"]),
+@click.option("--on-error", default="raise", show_default=True, type=click.Choice(ON_ERROR),
               help="What to do with a sample that cannot be read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def evaluate_command(model: str, split: str, weights: str | None, align: str | None, batch_size: int,
-                     device: str | None, limit: int | None, tag: str | None, results: str | None,
+def evaluate_command(model: str, split: str, weights: str | None, align: str | None, metric_names: str | None,
+                     batch_size: int, device: str | None, limit: int | None, tag: str | None, results: str | None,
                      data_root: str | None, num_workers: int | None, flip_pp: bool, amp: bool, on_error: str,
                      as_json: bool, no_progress: bool) -> None:
     """Evaluate MODEL on SPLIT; results are kept and an interrupted run resumes."""
     from udebench.api import evaluate
+    from udebench.options import EvalOptions
 
+    metrics = tuple(n.strip() for n in metric_names.split(",") if n.strip()) if metric_names is not None else None
+    options = EvalOptions(weights=weights, align=align, metrics=metrics, batch_size=batch_size, device=device,
+                          limit=limit, tag=tag, results=results, data_root=data_root, num_workers=num_workers,
+                          flip_pp=flip_pp, amp=amp, on_error=on_error, progress=not no_progress)
     try:
-        summary = evaluate(model, split, weights=weights, align=align, batch_size=batch_size, device=device,
-                           limit=limit, tag=tag, results=results, data_root=data_root, num_workers=num_workers,
-                           flip_pp=flip_pp, amp=amp, on_error=on_error, progress=not no_progress)
+        summary = evaluate(model, split, options)
     except KeyboardInterrupt:
         click.echo("interrupted: finished batches are stored; run the same command again to resume", err=True)
         sys.exit(130)
     if as_json:
-        keys = ("model", "tag", "split", "n_samples", "alignment", "metrics", "run_id")
-        out = {k: summary.get(k) for k in keys}
-        out.update({k: summary[k] for k in ("n_errors", "n_invalid_predictions", "n_no_valid_gt") if k in summary})
+        out = {"model": summary.model, "tag": summary.tag, "split": summary.split, "n_samples": summary.n_samples,
+               "alignment": summary.alignment, "metrics": summary.metrics, "run_id": summary.run_id,
+               "n_errors": summary.n_errors, "n_invalid_predictions": summary.n_invalid_predictions,
+               "n_no_valid_gt": summary.n_no_valid_gt, "metric_nan_counts": summary.metric_nan_counts,
+               "providers": summary.providers}
         click.echo(json.dumps(out, allow_nan=True))
     else:
         _print_summary(summary)
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def _print_summary(summary: RunSummary) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from udebench.plugins import registry
 
     specs = registry()["metrics"]
-    label = summary["model"] + (f"[{summary['tag']}]" if summary.get("tag") else "")
-    table = Table(title=f"{label} on {summary['split']}", caption=f"{summary['n_samples']} images · alignment "
-                  f"{summary.get('alignment')} · run {summary['run_id']}")
+    table = Table(title=f"{summary.label} on {summary.split}", caption=f"{summary.n_samples} images · alignment "
+                  f"{summary.alignment} · run {summary.run_id}")
     table.add_column("metric")
     table.add_column("mean", justify="right")
+    table.add_column("images", justify="right")
     order = {name: i for i, name in enumerate(specs)}  # registration order: abs_rel, sq_rel, rmse, ...
-    for name, value in sorted(summary["metrics"].items(), key=lambda item: order.get(item[0], len(order))):
+    for name, value in sorted(summary.metrics.items(), key=lambda item: order.get(item[0], len(order))):
         arrow = specs[name].spec.arrow if name in specs else ""
-        table.add_row(f"{name}{arrow}", f"{value:.4f}")
+        covered = summary.n_samples - summary.metric_nan_counts.get(name, 0)
+        table.add_row(f"{name}{arrow}", f"{value:.4f}", str(covered))
     console = Console()
     console.print(table)
-    problems = [(key, summary.get(key, 0)) for key in ("n_errors", "n_invalid_predictions", "n_no_valid_gt")]
-    for key, count in problems:
+    problems = (("errors", summary.n_errors), ("invalid predictions", summary.n_invalid_predictions),
+                ("no valid gt", summary.n_no_valid_gt))
+    for what, count in problems:
         if count:
-            console.print(f"[yellow]{count} sample(s) {key[2:].replace('_', ' ')}: not averaged in; "
-                          f"`udebench results show {summary['run_id']}` lists them[/yellow]")
-    nonpositive = summary.get("counts", {}).get("n_nonpositive", 0)
+            console.print(f"[yellow]{count} sample(s) {what}: not averaged in; "
+                          f"`udebench results show {summary.run_id}` lists them[/yellow]")
+    for name, count in summary.metric_nan_counts.items():
+        console.print(f"[yellow]{name}: {count} image(s) had no pixel it counts (NaN), skipped in its mean[/yellow]")
+    nonpositive = summary.counts.get("n_nonpositive", 0)
     if nonpositive:
         console.print(f"[yellow]{nonpositive} predicted pixel(s) ≤ 0 were clamped to the minimum depth[/yellow]")
 
@@ -185,24 +197,6 @@ def train_command(config: str, work_dir: str | None, resume: bool, device: str |
 
     summary = run_training(load_config(config), work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
     click.echo(json.dumps(summary, indent=2, default=str))
-
-
-@cli.group(name="synth")
-def synth_group() -> None:
-    """The procedural synth world (no download needed)."""
-
-
-@synth_group.command(name="preview")
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
-@click.option("--scenes", default=4, show_default=True, type=click.IntRange(min=1))
-@click.option("--height", default=192, show_default=True, type=click.IntRange(min=16))
-@click.option("--width", default=640, show_default=True, type=click.IntRange(min=16))
-def synth_preview(output: str, scenes: int, height: int, width: int) -> None:
-    """Write a contact sheet: scenes × (day, night, rain, fog, snow, depth)."""
-    from udebench.data.synth.preview import write_preview
-
-    write_preview(output, n_scenes=scenes, height=height, width=width)
-    click.echo(f"wrote {output}")
 
 
 def _add_core_groups() -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 class UdebenchError(Exception):
     """A user error: wrong name, missing data, bad file. The CLI prints it as one line."""
@@ -21,3 +27,29 @@ class DataNotFoundError(UdebenchError, FileNotFoundError):
 
 class CorruptSampleError(UdebenchError):
     """A sample's file could not be read."""
+
+
+def one_line_errors(f: F) -> F:
+    """Turn a :class:`UdebenchError` into click's one-line ``Error: ...`` (exit 1), with or without the main CLI."""
+
+    @wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import click
+
+        try:
+            return f(*args, **kwargs)
+        except UdebenchError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def unknown_name(kind: str, name: str, known: list[str] | tuple[str, ...] | dict) -> UnknownNameError:
+    """The error for a ``kind`` (plural: "models") called ``name`` that nobody registered, naming close ones."""
+    import difflib
+
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    listing = f" (known: {', '.join(sorted(known))})" if len(known) <= 12 or not close else ""
+    return UnknownNameError(f"unknown {kind[:-1]} {name!r}{hint}{listing}; `udebench list {kind}` shows them all")

@@ -26,7 +26,7 @@ ENTRY_POINT_GROUP = "udebench"
 #: built-in plugins: registered through the same hooks a third party uses.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "udebench.evaluation.builtin",
-    "udebench.data.builtin",
+    "udebench.data.synth.hooks",
     "udebench.data.nuscenes.hooks",
     "udebench.data.robotcar.hooks",
     "udebench.data.drivingstereo.hooks",
@@ -175,23 +175,24 @@ def loaded_plugins() -> list[dict[str, Any]]:
 
 def lookup(kind: str, name: str) -> Any:
     """The spec registered as ``name`` under ``kind``; an unknown name lists the close ones."""
-    import difflib
-
     table = registry()[kind]
     if name in table:
         return table[name].spec
-    from udebench.errors import UnknownNameError
+    from udebench.errors import unknown_name
 
-    close = difflib.get_close_matches(name, list(table), n=5, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    known = f" (known: {', '.join(sorted(table))})" if len(table) <= 12 or not close else ""
-    raise UnknownNameError(f"unknown {kind[:-1]} {name!r}{hint}{known}; `udebench list {kind}` shows them all")
+    raise unknown_name(kind, name, table)
+
+
+def provider_of_name(kind: str, name: str) -> str | None:
+    """The distribution (``name==version``) that registered ``name`` under ``kind``; None if nobody did."""
+    entry = registry()[kind].get(name)
+    return entry.provider if entry is not None else None
 
 
 def split_spec(name: str) -> Any:
     """A registered split, or a translated one named ``<source>@<translator>-<condition>``."""
     if "@" in name and name not in registry()["splits"]:
-        from udebench.translate.split import translated_split_spec
+        from udebench.translate.split import translated_split_spec  # imports nothing of this module: no cycle
 
         return translated_split_spec(name, registry()["splits"], registry()["translators"])
     return lookup("splits", name)

@@ -36,6 +36,8 @@ class ModelSpec:
     weights_env: str | None = None
     #: accepted --weights forms, for the docs ("safetensors file", "HF folder", ...).
     weights_help: str = ""
+    #: False for a model without weights (a prior, an oracle): ``--weights`` is then an error, not ignored.
+    accepts_weights: bool = True
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_KINDS:
@@ -99,6 +101,13 @@ class DataCheck:
         return head if self.ok or not self.advice else f"{head}; {self.advice}"
 
 
+def arrow(higher_is_better: bool | None) -> str:
+    """↑ for a metric where higher is better, ↓ where lower is, nothing when unknown."""
+    if higher_is_better is None:
+        return ""
+    return "↑" if higher_is_better else "↓"
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """A per-image metric ``fn(pred, gt, valid) -> Tensor[B]``."""
@@ -110,7 +119,7 @@ class MetricSpec:
 
     @property
     def arrow(self) -> str:
-        return "↑" if self.higher_is_better else "↓"
+        return arrow(self.higher_is_better)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,25 @@
-"""`udebench train CONFIG`: load an mmengine config and hand it to the trainer it names."""
+"""`udebench train CONFIG`: load an mmengine config and hand it to the trainer it names.
+
+The trainer contract: ``TrainerSpec.factory(config, *, work_dir, resume=True, device=None,
+max_iters=None)`` returns an object whose ``train()`` runs (resuming from ``work_dir`` when
+``resume`` and a checkpoint is there) and returns a JSON-able summary dict. ``config`` is the
+mmengine ``Config`` of the file; its ``trainer`` field named the recipe.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from udebench.errors import UdebenchError
 from udebench.plugins import lookup
+
+
+@runtime_checkable
+class Trainer(Protocol):
+    """What a trainer factory returns: ``train()`` → summary dict (iterations, final loss, work_dir, ...)."""
+
+    def train(self) -> dict[str, Any]: ...
 
 
 def load_config(path: str | Path) -> Any:

@@ -9,7 +9,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from udebench.evaluation.scoring import Scoring
 from udebench.model import DepthModel
+from udebench.options import EvalOptions
 
 
 def default_num_workers(n_samples: int) -> int:
@@ -24,19 +26,11 @@ def run_evaluation(
     indices: Sequence[int],
     *,
     sink: Callable[[list[dict[str, Any]]], None],
-    alignment: str,
-    min_depth: float,
-    max_depth: float,
-    crop: str | None = None,
+    scoring: Scoring,
+    options: EvalOptions,
     device: str = "cpu",
-    batch_size: int = 4,
-    num_workers: int | None = None,
-    flip_pp: bool = False,
-    amp: bool = False,
-    on_error: str = "raise",
     progress_total: int | None = None,
     progress_done: int = 0,
-    progress: bool = True,
     description: str = "evaluating",
 ) -> dict[str, float]:
     """Score ``split[indices]`` with an mmengine TestLoop; rows go to ``sink`` batch by batch."""
@@ -45,25 +39,26 @@ def run_evaluation(
     from torch.utils.data import DataLoader
 
     from udebench.engine.dataset import SplitDataset, collate_samples
+    from udebench.engine.depth_metric import DepthMetric
     from udebench.engine.hooks import RichProgressHook
     from udebench.engine.model import EvalModel
-    from udebench.evaluation.depth_metric import DepthMetric
 
     dataset = SplitDataset(split, indices)
-    workers = default_num_workers(len(dataset)) if num_workers is None else num_workers
+    workers = default_num_workers(len(dataset)) if options.num_workers is None else options.num_workers
     loader = DataLoader(
-        dataset, batch_size=batch_size, shuffle=False, num_workers=workers, collate_fn=collate_samples,
+        dataset, batch_size=options.batch_size, shuffle=False, num_workers=workers, collate_fn=collate_samples,
         pin_memory=device.startswith("cuda"), persistent_workers=False,
     )
-    metric = DepthMetric(alignment=alignment, min_depth=min_depth, max_depth=max_depth, crop=crop, sink=sink)
+    metric = DepthMetric(scoring, sink=sink)
     progress_hook = RichProgressHook(
         total=progress_total if progress_total is not None else len(dataset), done=progress_done,
-        description=description, enabled=progress,
+        description=description, enabled=options.progress,
     )
     work_dir = tempfile.mkdtemp(prefix="udebench-runner-")
     try:
         runner = Runner(
-            model=EvalModel(depth_model, device=device, flip_pp=flip_pp, amp=amp, on_error=on_error),
+            model=EvalModel(depth_model, device=device, flip_pp=options.flip_pp, amp=options.amp,
+                            on_error=options.on_error),
             work_dir=work_dir,
             experiment_name=f"udebench-eval-{uuid.uuid4().hex[:12]}",
             test_dataloader=loader,

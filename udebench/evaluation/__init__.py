@@ -1,6 +1,6 @@
 """Evaluation maths, as pure functions (DESIGN.md §4).
 
-* :mod:`~udebench.evaluation.metrics`: per-image metrics ``(pred, gt, valid) -> Tensor[B]``, ``METRICS``.
+* :mod:`~udebench.evaluation.metrics`: per-image metrics ``(pred, gt, valid) -> Tensor[B]``, ``BUILTIN_METRICS``.
 * :mod:`~udebench.evaluation.alignment`: ``none | median | lstsq_depth | lstsq_disparity``.
 * :mod:`~udebench.evaluation.protocol`: valid mask, crops, upsampling, ``score_batch``.
 * :mod:`~udebench.evaluation.robustness`: RoboDepth DEE, CE/mCE, RR/mRR.

@@ -19,20 +19,21 @@ come in from the caller, so Tensor methods are used and ``torch`` is imported in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import torch
 
 __all__ = [
-    "METRICS",
+    "BUILTIN_METRICS",
     "a1",
     "a2",
     "a3",
     "abs_rel",
     "as_bhw",
     "check_metric_names",
+    "compute_metrics",
     "depth_metrics",
     "log10",
     "rmse",
@@ -284,8 +285,9 @@ def silog_unidepth(pred: torch.Tensor, gt: torch.Tensor, valid: torch.Tensor) ->
     return _run(_silog_unidepth, pred, gt, valid)
 
 
-#: name -> (function, higher_is_better, one-line description)
-METRICS: dict[str, tuple[Callable[..., torch.Tensor], bool, str]] = {
+#: The built-in metrics plugin (:mod:`udebench.evaluation.builtin`) registers these; evaluation itself reads
+#: the plugin registry, where plugins' metrics sit beside them. name -> (function, higher_is_better, description)
+BUILTIN_METRICS: dict[str, tuple[Callable[..., torch.Tensor], bool, str]] = {
     "abs_rel": (abs_rel, False, "mean |pred - gt| / gt"),
     "sq_rel": (sq_rel, False, "mean (pred - gt)^2 / gt"),
     "rmse": (rmse, False, "sqrt(mean (pred - gt)^2), metres"),
@@ -316,15 +318,51 @@ _KERNELS: dict[str, Callable[[ValidPixels], torch.Tensor]] = {
 }
 
 
+_KERNEL_OF_FUNCTION: dict[Callable[..., torch.Tensor], Callable[[ValidPixels], torch.Tensor]] = {
+    BUILTIN_METRICS[name][0]: kernel for name, kernel in _KERNELS.items()
+}
+
+
 def check_metric_names(names: Iterable[str] | None) -> list[str]:
-    """The metric names to compute (all of :data:`METRICS` for None); raises ValueError on an unknown one."""
+    """Built-in metric names to compute (all of :data:`BUILTIN_METRICS` for None); ValueError on an unknown one."""
     if names is None:
-        return list(METRICS)
+        return list(BUILTIN_METRICS)
     names = list(names)
-    unknown = [name for name in names if name not in METRICS]
+    unknown = [name for name in names if name not in BUILTIN_METRICS]
     if unknown:
-        raise ValueError(f"unknown metric(s) {', '.join(map(repr, unknown))}; known: {', '.join(METRICS)}")
+        raise ValueError(f"unknown metric(s) {', '.join(map(repr, unknown))}; known: {', '.join(BUILTIN_METRICS)}")
     return names
+
+
+def compute_metrics(
+    pred: torch.Tensor, gt: torch.Tensor, valid: torch.Tensor, metrics: Mapping[str, Callable[..., torch.Tensor]]
+) -> dict[str, torch.Tensor]:
+    """Every metric of ``metrics`` (name -> ``fn(pred, gt, valid)``) as a float64 ``Tensor[B]``.
+
+    The built-in functions share one gather of the valid pixels (as :func:`depth_metrics`); any other
+    function (a plugin's) is called as it is and must return ``B`` values (NaN where the image has no
+    pixel the metric counts). A wrong shape is a ValueError naming the metric.
+    """
+    import torch
+
+    pred, gt, valid = as_bhw(pred, "pred"), as_bhw(gt, "gt"), as_bhw(valid, "valid")
+    batch = gt.shape[0]
+    out: dict[str, torch.Tensor] = {}
+    pixels: ValidPixels | None = None
+    for name, fn in metrics.items():
+        kernel = _KERNEL_OF_FUNCTION.get(fn)
+        if kernel is not None:
+            pixels = pixels or ValidPixels(pred, gt, valid)
+            out[name] = kernel(pixels).to(torch.float64)
+            continue
+        value = torch.as_tensor(fn(pred, gt, valid)).detach()
+        if value.dim() == 2 and value.shape[1] == 1:
+            value = value[:, 0]
+        if tuple(value.shape) != (batch,):
+            raise ValueError(f"metric {name!r} returned shape {tuple(value.shape)}; a metric returns one value per "
+                             f"image, shape [{batch}]")
+        out[name] = value.to(device=gt.device, dtype=torch.float64)
+    return out
 
 
 def depth_metrics(

@@ -28,11 +28,12 @@ Torch is imported inside the functions, so importing this module stays cheap.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from udebench.evaluation.alignment import ALIGNMENTS, apply_alignment, fit_alignment
-from udebench.evaluation.metrics import as_bhw, check_metric_names, depth_metrics
+from udebench.evaluation.metrics import BUILTIN_METRICS, as_bhw, compute_metrics
+from udebench.evaluation.statuses import SCORED_STATUSES as STATUSES
 
 if TYPE_CHECKING:
     import torch
@@ -48,7 +49,6 @@ CROPS: dict[str, tuple[float, float, float, float]] = {
     "eigen": (0.3324324, 0.91351351, 0.0359477, 0.96405229),
 }
 
-STATUSES: tuple[str, ...] = ("ok", "no_valid_gt", "invalid_prediction")
 
 
 def crop_box(height: int, width: int, crop: str) -> tuple[int, int, int, int]:
@@ -135,16 +135,19 @@ def score_batch(
     min_depth: float,
     max_depth: float,
     crop: str | None = None,
-    metric_names: Iterable[str] | None = None,
+    metrics: Mapping[str, Callable[..., torch.Tensor]] | None = None,
     alignment_details: bool = False,
 ) -> list[dict[str, Any]]:
     """Score a batch: one dict per image (see the module docstring for the steps and the keys).
 
     ``pred`` is ``[B,h,w]`` or ``[B,1,h,w]`` in the model's output space (depth, or disparity for
     ``lstsq_disparity``); ``gt`` is ``[B,H,W]`` or ``[B,1,H,W]`` metres with invalid pixels outside
-    ``(min_depth, max_depth)``.
+    ``(min_depth, max_depth)``. ``metrics`` maps names to ``fn(pred, gt, valid) -> Tensor[B]`` (the
+    registered metrics; default: the built-in ones); each gets the aligned, clamped prediction.
     """
-    names = check_metric_names(metric_names)
+    if metrics is None:
+        metrics = {name: fn for name, (fn, _, _) in BUILTIN_METRICS.items()}
+    names = list(metrics)
     if alignment not in ALIGNMENTS:
         raise ValueError(f"unknown alignment {alignment!r}; choose one of: {', '.join(ALIGNMENTS)}")
     gt = as_bhw(gt, "gt")
@@ -158,7 +161,7 @@ def score_batch(
 
     fit = fit_alignment(pred, gt, valid, alignment)
     aligned = apply_alignment(pred, fit, min_depth=min_depth, max_depth=max_depth)
-    values = depth_metrics(aligned, gt, valid, names)
+    values = compute_metrics(aligned, gt, valid, metrics)
     columns = {name: tensor.tolist() for name, tensor in values.items()}
     fitted = (fit.ok.tolist(), fit.scale.tolist(), fit.shift.tolist())
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from udebench.errors import UdebenchError
+from udebench.results.summary import run_label as row_label
+from udebench.specs import arrow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,11 +58,6 @@ def order_splits(splits: Sequence[str], split_order: Sequence[str] | None = None
     return given + rest
 
 
-def row_label(model: str, tag: str | None) -> str:
-    """``model`` or ``model[tag]``: how a run is named in every table."""
-    return f"{model}[{tag}]" if tag else model
-
-
 def leaderboard_frame(
     store: ResultsStore,
     splits: str | Sequence[str] | None = "*",
@@ -86,18 +83,27 @@ def leaderboard_frame(
         raise UdebenchError("no metrics asked for; name at least one, e.g. abs_rel")
     all_runs = store.latest_complete_runs()
     split_patterns = _patterns(splits)
-    shown = [r for r in all_runs if any(fnmatch.fnmatchcase(r["split"], p) for p in split_patterns)]
+    shown = [r for r in all_runs if any(fnmatch.fnmatchcase(r.split, p) for p in split_patterns)]
     if not shown:
         what = "" if split_patterns == ["*"] else f" for splits {','.join(split_patterns)}"
-        stored = sorted({r["split"] for r in all_runs})
+        stored = sorted({r.split for r in all_runs})
         hint = f" (complete runs exist for: {', '.join(stored)})" if stored else ""
         raise UdebenchError(
             f"no complete runs in {store.path}{what}{hint}; run `udebench evaluate --model M --split S` first"
         )
 
+    computed = {name for r in shown for name in r.metrics}
+    missing = [m for m in metrics if m not in computed]
+    if missing:
+        raise UdebenchError(
+            f"no run on these splits computed {', '.join(missing)}; computed: {', '.join(sorted(computed)) or 'none'}. "
+            "Evaluate with the plugin that registers it installed (`udebench list metrics`), or "
+            f"`udebench evaluate ... --metrics {','.join(missing)}`"
+        )
+
     mean_splits: list[str] = []
     if mean_over is not None:
-        stored = sorted({r["split"] for r in all_runs})
+        stored = sorted({r.split for r in all_runs})
         for pattern in _patterns(mean_over):
             matched = [s for s in stored if fnmatch.fnmatchcase(s, pattern)]
             if not matched:
@@ -109,12 +115,12 @@ def leaderboard_frame(
     n_samples: dict[str, dict[str, int]] = {}
     run_ids: dict[str, dict[str, int]] = {}
     for run in all_runs:
-        label = row_label(run["model"], run["tag"])
-        cells.setdefault(label, {})[run["split"]] = run["metrics"]
-        n_samples.setdefault(label, {})[run["split"]] = run["n_samples"]
-        run_ids.setdefault(label, {})[run["split"]] = run["run_id"]
-    shown_rows = sorted({row_label(r["model"], r["tag"]) for r in shown})
-    column_splits = order_splits([r["split"] for r in shown], split_order)
+        label = row_label(run.model, run.tag)
+        cells.setdefault(label, {})[run.split] = run.metrics
+        n_samples.setdefault(label, {})[run.split] = run.n_samples
+        run_ids.setdefault(label, {})[run.split] = run.run_id
+    shown_rows = sorted({r.label for r in shown})
+    column_splits = order_splits([r.split for r in shown], split_order)
 
     columns: list[tuple[str, str]] = [(s, m) for s in column_splits for m in metrics]
     if mean_splits:
@@ -171,9 +177,7 @@ def _best(values: Sequence[float], higher: bool | None, nd: int) -> list[bool]:
 
 
 def _arrow(metric: str, hib: Mapping[str, bool]) -> str:
-    if metric not in hib:
-        return ""
-    return "↑" if hib[metric] else "↓"
+    return arrow(hib.get(metric))
 
 
 def _grid(df: pd.DataFrame, hib: Mapping[str, bool], decimals: int | Mapping[str, int]):

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from udebench.errors import UdebenchError
-from udebench.results.store import DEFAULT_RESULTS_PATH, ResultsStore, nan_to_none
+from udebench.errors import UdebenchError, one_line_errors
+from udebench.results.store import DEFAULT_RESULTS_PATH, ResultsStore, default_results_path, nan_to_none
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def default_results_path() -> Path:
-    """``$UDEBENCH_RESULTS`` if set, else ./udebench-results/results.sqlite."""
-    return Path(os.environ.get("UDEBENCH_RESULTS") or DEFAULT_RESULTS_PATH)
 
 
 def results_option(f: F) -> F:
@@ -39,19 +32,6 @@ def open_store(path: Path | None, *, create: bool = False) -> ResultsStore:
     return ResultsStore(path or default_results_path(), create=create)
 
 
-def one_line_errors(f: F) -> F:
-    """Turn UdebenchError into click's one-line ``Error: ...``, with or without the main CLI around us."""
-
-    @wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return f(*args, **kwargs)
-        except UdebenchError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return "nan" if math.isnan(value) else f"{value:.4f}"
@@ -66,7 +46,7 @@ def _arrows(names: list[str]) -> dict[str, str]:
         metrics = registry()["metrics"]
     except Exception:  # cosmetic only: a broken plugin must not hide stored results
         return {}
-    return {n: ("↑" if metrics[n].spec.higher_is_better else "↓") for n in names if n in metrics}
+    return {n: metrics[n].spec.arrow for n in names if n in metrics}
 
 
 @click.group("results")
@@ -107,7 +87,7 @@ def list_runs(results_path: Path | None, model: str | None, split: str | None) -
 def show_run(run_id: int, results_path: Path | None, as_json: bool) -> None:
     """One run's summary: identity, status, sample counts and mean metrics."""
     with open_store(results_path) as store:
-        summary = store.summary(run_id)
+        summary = store.summary(run_id).to_dict()
     if as_json:
         click.echo(json.dumps(nan_to_none(summary), indent=2))
         return

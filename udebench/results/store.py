@@ -29,13 +29,20 @@ from pathlib import Path
 from typing import Any
 
 from udebench.errors import UdebenchError
+from udebench.evaluation.statuses import SAMPLE_STATUSES
+from udebench.results.summary import RunSummary
 
 DEFAULT_RESULTS_PATH = Path("udebench-results/results.sqlite")
+RESULTS_ENV = "UDEBENCH_RESULTS"
+
+
+def default_results_path() -> Path:
+    """``$UDEBENCH_RESULTS`` if set, else ``./udebench-results/results.sqlite`` (read at call time)."""
+    return Path(os.environ.get(RESULTS_ENV) or DEFAULT_RESULTS_PATH)
 SCHEMA_VERSION = 1
 
 RUN_STATUSES = ("running", "complete", "failed", "interrupted")
 FINAL_STATUSES = ("complete", "failed", "interrupted")
-SAMPLE_STATUSES = ("ok", "error", "invalid_prediction", "no_valid_gt")
 
 #: Empty string, not NULL, stands for "no tag" / "no weights hash" so the UNIQUE identity holds
 #: (NULLs are all distinct in a SQLite UNIQUE constraint).
@@ -397,7 +404,7 @@ class ResultsStore:
             for r in rows
         ]
 
-    def summary(self, run_id: int) -> dict[str, Any]:
+    def summary(self, run_id: int) -> RunSummary:
         """Means over ok samples (math.fsum, so exact whatever order samples arrived in) and totals.
 
         A metric's mean skips samples where it is NaN (``metric_nan_counts`` says how many);
@@ -422,28 +429,16 @@ class ResultsStore:
                 else:
                     values.setdefault(name, []).append(value)
         metrics = {name: (math.fsum(v) / len(v) if v else math.nan) for name, v in sorted(values.items())}
-        return {
-            "run_id": run["run_id"],
-            "model": run["model"],
-            "tag": run["tag"],
-            "split": run["split"],
-            "status": run["status"],
-            "n_samples": by_status["ok"],
-            "n_expected": run["n_expected"],
-            "n_done": run["n_done"],
-            "n_errors": by_status["error"],
-            "n_invalid_predictions": by_status["invalid_prediction"],
-            "n_no_valid_gt": by_status["no_valid_gt"],
-            "alignment": run["options"].get("alignment"),
-            "options": run["options"],
-            "metrics": metrics,
-            "metric_nan_counts": dict(sorted(nan_counts.items())),
-            "counts": dict(sorted(counts.items())),
-            "created_at": run["created_at"],
-            "finished_at": run["finished_at"],
-            "weights_sha256": run["weights_sha256"],
-            "versions": run["versions"],
-        }
+        return RunSummary(
+            run_id=run["run_id"], model=run["model"], tag=run["tag"], split=run["split"], status=run["status"],
+            n_samples=by_status["ok"], n_expected=run["n_expected"], n_done=run["n_done"],
+            n_errors=by_status["error"], n_invalid_predictions=by_status["invalid_prediction"],
+            n_no_valid_gt=by_status["no_valid_gt"], alignment=run["options"].get("alignment"),
+            options=run["options"], metrics=metrics, metric_nan_counts=dict(sorted(nan_counts.items())),
+            counts=dict(sorted(counts.items())), created_at=run["created_at"], finished_at=run["finished_at"],
+            weights_sha256=run["weights_sha256"], versions=run["versions"],
+            providers=dict(run["options"].get("providers") or {}),
+        )
 
     def runs(
         self, model: str | None = None, split: str | None = None, status: str | None = None
@@ -468,7 +463,7 @@ class ResultsStore:
             out = [r for r in out if fnmatch.fnmatchcase(r["split"], split)]
         return out
 
-    def latest_complete_runs(self, split_pattern: str | None = None) -> list[dict[str, Any]]:
+    def latest_complete_runs(self, split_pattern: str | None = None) -> list[RunSummary]:
         """The newest complete run per (model, tag, split), each as its :meth:`summary`.
 
         Newest means latest ``created_at`` (ties: highest run_id). Leaderboards are built only from these.
@@ -487,7 +482,7 @@ class ResultsStore:
         """All runs (or ``run_ids``) as JSON (summary + samples per run) or as a long per-sample CSV."""
         ids = [r["run_id"] for r in self.runs()][::-1] if run_ids is None else [int(i) for i in run_ids]
         if fmt == "json":
-            payload = [{**self.summary(i), "samples": self.samples(i)} for i in ids]
+            payload = [{**self.summary(i).to_dict(), "samples": self.samples(i)} for i in ids]
             return json.dumps(nan_to_none(payload), indent=2, sort_keys=False)
         if fmt == "csv":
             return self._export_csv(ids)

@@ -7,13 +7,13 @@ Ground truth, intrinsics and sample ids come unchanged from the source split.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from udebench.errors import UnknownNameError
+from udebench.errors import UnknownNameError, unknown_name
 from udebench.specs import SplitSpec, TranslatorSpec
+from udebench.translate.contract import as_translator, sample_seed
 
 
 def parse_translated_name(name: str, translators: dict[str, Any]) -> tuple[str, str, str]:
@@ -24,6 +24,11 @@ def parse_translated_name(name: str, translators: dict[str, Any]) -> tuple[str, 
     for translator in sorted(translators, key=len, reverse=True):
         if rest.startswith(translator + "-") and len(rest) > len(translator) + 1:
             return source, translator, rest[len(translator) + 1:]
+    if rest in translators:
+        conditions = getattr(translators[rest].spec, "conditions", ()) or ("<condition>",)
+        example = f"{source}@{rest}-{conditions[0]}"
+        raise UnknownNameError(f"split {name!r}: the -<condition> part is missing, e.g. {example} "
+                               f"(translator {rest} knows: {', '.join(conditions)})")
     import difflib
 
     close = difflib.get_close_matches(rest.rsplit("-", 1)[0], list(translators), n=3, cutoff=0.5)
@@ -50,11 +55,15 @@ class TranslatedSplit(Sequence):
 
     @property
     def config(self) -> dict[str, Any]:
-        return {"source": getattr(self.source, "config", {}), "condition": self.condition, "seed": self.seed}
+        """The source's config and what fixes the translation: translator name, version, options, seed."""
+        return {"source": getattr(self.source, "config", {}), "condition": self.condition, "seed": self.seed,
+                "translator": getattr(self.translator, "name", None),
+                "translator_version": str(getattr(self.translator, "version", "1")),
+                "translator_options": dict(getattr(self.translator, "options", {}) or {})}
 
     def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
         sample = dict(self.source[index])
-        seed = zlib.crc32(f"{self.seed}:{sample['sample_id']}".encode())
+        seed = sample_seed(self.seed, str(sample["sample_id"]))
         sample["image"] = self.translator(sample["image"], self.condition, seed=seed)
         sample["condition"] = self.condition
         return sample
@@ -64,9 +73,7 @@ def translated_split_spec(name: str, splits: dict[str, Any], translators: dict[s
     """The SplitSpec of a translated split, derived from its source's (same caps, crop, count)."""
     source_name, translator_name, condition = parse_translated_name(name, translators)
     if source_name not in splits:
-        from udebench.plugins import lookup
-
-        lookup("splits", source_name)  # raises with close names
+        raise unknown_name("splits", source_name, splits)
     source: SplitSpec = splits[source_name].spec
     translator: TranslatorSpec = translators[translator_name].spec
     if translator.conditions and condition not in translator.conditions:
@@ -74,8 +81,9 @@ def translated_split_spec(name: str, splits: dict[str, Any], translators: dict[s
                                f"{', '.join(translator.conditions)}, not {condition!r}")
 
     def factory(data_root: str | None = None, seed: int = 0, **options: Any) -> TranslatedSplit:
-        return TranslatedSplit(source.factory(data_root=data_root, **options), translator.factory(seed=seed),
-                               condition, seed=seed)
+        built = as_translator(translator.factory(seed=seed), name=translator_name, conditions=translator.conditions,
+                              seed=seed)
+        return TranslatedSplit(source.factory(data_root=data_root, **options), built, condition, seed=seed)
 
     return replace(source, name=name, factory=factory, condition=condition,
                    description=f"{source_name} translated by {translator_name} to {condition}", check=source.check)

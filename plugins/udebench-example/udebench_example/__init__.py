@@ -7,13 +7,12 @@ a real (weak) baseline that every learnt model should beat, and it needs no weig
 
 from __future__ import annotations
 
-from udebench import hookimpl
-from udebench.specs import ModelSpec
+from udebench.plugin import ModelSpec, hookimpl
 
 
 def build_ground_plane(weights=None, device=None):
     """Factory: heavy imports (torch) happen here, when the model is used, not when listed."""
-    from udebench.model import DepthModel
+    from udebench.plugin import DepthModel
     from udebench_example.model import GroundPlane
 
     return DepthModel(GROUND_PLANE, GroundPlane(), forward=lambda module, images, k: module(images, k))
@@ -24,6 +23,7 @@ GROUND_PLANE = ModelSpec(
     factory=build_ground_plane,
     output="relative_depth",
     description="flat-road prior from image rows (no weights); the example plugin",
+    accepts_weights=False,
 )
 
 

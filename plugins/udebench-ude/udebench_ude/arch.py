@@ -24,7 +24,7 @@ SIZES: dict[str, dict[str, Any]] = {
 
 def architecture(size: str = "tiny", **overrides: Any) -> dict[str, Any]:
     """The architecture dict of ``size`` with ``overrides`` (tests use hidden 32, 3 layers)."""
-    from udebench.errors import UdebenchError
+    from udebench.plugin import UdebenchError
 
     if size not in SIZES:
         raise UdebenchError(f"UDE model size {size!r}: choose one of {', '.join(SIZES)}")

@@ -25,8 +25,11 @@ def translate_mixed(translator: Any, images: torch.Tensor, choices: Sequence[str
                     depth: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
     """``images`` ``[B, 3, H, W]`` in [0, 1] with image i translated to ``choices[i]`` (None = unchanged)."""
     out = images.clone()
+    seeds = torch.randint(0, 2**31 - 1, (len(choices),), generator=generator).tolist()
     for condition in sorted({c for c in choices if c is not None}):
-        index = torch.tensor([i for i, c in enumerate(choices) if c == condition], device=images.device)
+        chosen = [i for i, c in enumerate(choices) if c == condition]
+        index = torch.tensor(chosen, device=images.device)
         sub_depth = None if depth is None else depth[index]
-        out[index] = translator.translate_batch(images[index], condition, depth=sub_depth, generator=generator)
+        out[index] = translator.translate_batch(images[index], condition, depth=sub_depth,
+                                                seeds=[seeds[i] for i in chosen]).to(out.dtype)
     return out

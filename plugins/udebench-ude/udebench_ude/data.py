@@ -101,12 +101,12 @@ def build_training_split(data_cfg: dict[str, Any], *, need_context: bool) -> Seq
     """The training split a config names: ``data.split`` via ``udebench.get_split`` or ``SynthSequenceSplit``."""
     options = {k: v for k, v in data_cfg.items() if k not in ("split", "num_workers") and v is not None}
     if data_cfg.get("split"):
-        from udebench import get_split
+        from udebench.plugin import get_split
 
         return get_split(data_cfg["split"], **options)
-    from udebench.data.synth.splits import SynthSequenceSplit
+    from udebench.plugin import get_split
 
-    options.setdefault("condition", "day")
+    condition = options.pop("condition", "day")
     if not need_context:
         options.setdefault("frames_per_sequence", 1)
-    return SynthSequenceSplit(**options)
+    return get_split(f"synth-train-{condition}", **options)

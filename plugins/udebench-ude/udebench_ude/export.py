@@ -1,7 +1,7 @@
 """``udebench ude export WORK_DIR --name NAME``: a trained work dir → fp16 safetensors + JSON model card.
 
 By default it writes into the package's ``weights/`` folder, where ``ude_teacher``/``ude_student``
-look when no ``--weights`` is given. ``python -m udebench_ude.export`` runs the same command.
+look when no ``--weights`` is given.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ MAX_SHIPPED_MB = 10.0
 def export(work_dir: str | Path, name: str, *, output_dir: str | Path | None = None, fp16: bool = True,
            eval_splits: tuple[str, ...] = (), eval_limit: int | None = None) -> dict[str, Any]:
     """Write ``<output_dir>/<name>.safetensors`` and ``<name>.json``; returns the card."""
-    from udebench.errors import UdebenchError
+    from udebench.plugin import UdebenchError
     from udebench_ude.arch import IMAGENET_MEAN, IMAGENET_STD
     from udebench_ude.trainer import SUMMARY_FILE, TRAIN_RECORD
     from udebench_ude.weights import WEIGHTS_DIR, load_net, save_safetensors, write_card
@@ -67,27 +67,26 @@ def export(work_dir: str | Path, name: str, *, output_dir: str | Path | None = N
 def _evaluate(model: str, weights: Path, split: str, limit: int | None) -> dict[str, Any]:
     import tempfile
 
-    from udebench.api import evaluate
+    from udebench import evaluate
 
     with tempfile.TemporaryDirectory() as tmp:
         summary = evaluate(model, split, weights=str(weights), limit=limit, results=Path(tmp) / "r.sqlite",
                            progress=False)
     # limit and split_config (the synth size) let a test re-run exactly this evaluation and compare
-    return {"n_samples": summary["n_samples"], "limit": limit, "split_config": summary["options"].get("split_config"),
-            "alignment": summary.get("alignment"), **summary["metrics"]}
+    return {"n_samples": summary.n_samples, "limit": limit, "split_config": summary.options.get("split_config"),
+            "alignment": summary.alignment, **summary.metrics}
 
 
 def _scene_seeds(data: dict[str, Any]) -> dict[str, Any] | None:
     """The synth world's training scene seeds the data section used (disjoint from the test scenes')."""
-    if not str(data.get("split") or "synth-train").startswith("synth-train") or not data.get("n_sequences"):
+    split = str(data.get("split") or "synth-train-day")
+    if not split.startswith("synth-train") or not data.get("n_sequences"):
         return None
-    from udebench.data.synth import splits
+    from udebench.plugin import get_split
 
-    offset = getattr(splits, "TRAIN_SEED_OFFSET", None)
     n = int(data["n_sequences"])
-    if offset is None:
-        return {"count": n}
-    return {"first": offset, "last": offset + n - 1, "count": n}
+    seeds = get_split(split, n_sequences=n).config.get("scene_seeds")
+    return seeds or {"count": n}
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -114,14 +113,3 @@ def export_command(work_dir: str, name: str, output_dir: str | None, fp32: bool,
                   eval_limit=eval_limit)
     click.echo(json.dumps({"name": card["name"], "sha256": card["sha256"], "final_metrics": card["final_metrics"]},
                           indent=2, default=str))
-
-
-def main() -> None:
-    from udebench.cli import UdebenchGroup
-
-    group = UdebenchGroup(name="ude", commands={"export": export_command})
-    group(prog_name="python -m udebench_ude.export")
-
-
-if __name__ == "__main__":
-    main()

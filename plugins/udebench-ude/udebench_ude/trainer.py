@@ -17,7 +17,7 @@ from typing import Any
 from mmengine.hooks import Hook
 from mmengine.runner import IterBasedTrainLoop
 
-from udebench.errors import UdebenchError
+from udebench.plugin import UdebenchError
 
 TRAIN_RECORD = "ude_train.json"
 SUMMARY_FILE = "train_summary.json"
@@ -95,7 +95,7 @@ class ThroughputHook(Hook):
 
 
 class TrainProgressHook(Hook):
-    """A rich progress bar (iterations, images/s, loss, ETA) when stderr is a terminal."""
+    """The shared progress bar (iterations, it/s, loss, ETA) when stderr is a terminal."""
 
     priority = "VERY_LOW"
 
@@ -104,46 +104,36 @@ class TrainProgressHook(Hook):
 
         self.batch_size = batch_size
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self._progress: Any = None
-        self._task: Any = None
+        self.bar: Any = None
 
     def before_train(self, runner) -> None:
-        if not self.enabled:
-            return
-        from udebench.engine.progress import start_progress
+        from udebench.plugin import progress_bar
 
-        self._progress, self._task = start_progress("training", total=runner.max_iters, completed=runner.iter)
+        self.bar = progress_bar("training", total=runner.max_iters, completed=runner.iter, unit="it",
+                                enabled=self.enabled).start()
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
-        if self._progress is None:
-            return
-        self._progress.advance(self._task)
-        speed = self._progress.tasks[0].speed
-        loss = float(outputs["loss"].detach()) if outputs and "loss" in outputs else float("nan")
-        rate = f"{speed * self.batch_size:.1f} img/s · " if speed else ""
-        self._progress.update(self._task, info=f"{rate}loss {loss:.4f}")
+        if self.bar is not None:
+            loss = float(outputs["loss"].detach()) if outputs and "loss" in outputs else float("nan")
+            self.bar.advance(1, info=f"{self.batch_size} img/it · loss {loss:.4f}")
 
     def after_train(self, runner) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        if self.bar is not None:
+            self.bar.stop()
 
 
 class ResumableIterLoop(IterBasedTrainLoop):
     """IterBasedTrainLoop that skips trained batches by moving the sampler, not by loading them again."""
 
     def run(self):
-        from mmengine.runner.loops import _InfiniteDataloaderIterator
-
         self.runner.call_hook("before_train")
         self.runner.call_hook("before_train_epoch")
         if self._iter > 0:
-            sampler = self.dataloader.sampler
-            sampler.start = self._iter * self.dataloader.batch_size
-            self.dataloader_iterator = _InfiniteDataloaderIterator(self.dataloader)
+            self.dataloader.sampler.start = self._iter * self.dataloader.batch_size
+        batches = iter(self.dataloader)  # the sampler is endless, so is this iterator
         while self._iter < self._max_iters and not self.stop_training:
             self.runner.model.train()
-            self.run_iter(next(self.dataloader_iterator))
+            self.run_iter(next(batches))
         self.runner.call_hook("after_train_epoch")
         self.runner.call_hook("after_train")
         return self.runner.model
@@ -214,11 +204,11 @@ class UDETrainer:
                 "semantic_weight": o["semantic"]["weight"]}
 
     def build_translator(self):
-        from udebench.plugins import lookup
+        from udebench.plugin import build_translator
 
         distill = self.options["distill"]
-        spec = lookup("translators", distill["translator"])
-        return spec.factory(seed=self.options["seed"], **dict(distill["translator_options"] or {}))
+        return build_translator(distill["translator"], seed=self.options["seed"],
+                                **dict(distill["translator_options"] or {}))
 
     def build_dataloader(self, split=None):
         from torch.utils.data import DataLoader
@@ -292,7 +282,7 @@ class UDETrainer:
     def build_runner(self, split=None):
         from mmengine.runner import Runner
 
-        from udebench.api import resolve_device
+        from udebench.plugin import resolve_device
         from udebench_ude.checkpoint import PlainHistoryCheckpointHook, allow_mmengine_checkpoints
         from udebench_ude.train_model import UDETrainModel
         from udebench_ude.weights import ARCH_FILE, net_metadata

@@ -16,6 +16,7 @@ Effects (per image, parameters drawn from the ranges below):
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -88,9 +89,16 @@ def koschmieder(image: torch.Tensor, depth: torch.Tensor, beta: torch.Tensor, ai
 
 
 class PhysicsTranslator:
-    """``translator(image_uint8, condition, depth=None, seed=None)`` and ``translate_batch`` (torch, on the fly)."""
+    """The translator contract (:class:`udebench.plugin.Translator`): one uint8 image or a torch batch.
 
+    Each image's random draws come from its own generator seeded by its seed, so a batch equals
+    the single calls. ``depth`` (fog only) is a predicted depth map in metres.
+    """
+
+    name = "physics"
+    version = "1"
     conditions = CONDITIONS
+    needs_depth = False  # fog uses a depth map when given, a flat-road prior otherwise
 
     def __init__(self, seed: int = 0, **ranges: Any) -> None:
         unknown = set(ranges) - set(DEFAULTS)
@@ -98,6 +106,7 @@ class PhysicsTranslator:
             raise ValueError(f"physics translator: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
         self.seed = int(seed)
         self.ranges = {k: _as_range(ranges.get(k, v)) for k, v in DEFAULTS.items()}
+        self.options = {k: list(self.ranges[k]) for k in sorted(ranges)}
 
     def __call__(self, image: np.ndarray, condition: str, *, depth: np.ndarray | None = None,
                  seed: int | None = None) -> np.ndarray:
@@ -107,17 +116,23 @@ class PhysicsTranslator:
             raise ValueError(f"physics translator: expected uint8 HxWx3, got {image.dtype} {image.shape}")
         x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
         d = None if depth is None else torch.as_tensor(np.asarray(depth, dtype=np.float32))[None, None]
-        generator = torch.Generator().manual_seed(self.seed if seed is None else int(seed))
-        out = self.translate_batch(x, condition, depth=d, generator=generator)
+        out = self.translate_batch(x, condition, depth=d, seeds=[self.seed if seed is None else int(seed)])
         return (out[0].permute(1, 2, 0) * 255.0).round().clamp(0, 255).to(torch.uint8).numpy()
 
-    def translate_batch(self, images: torch.Tensor, condition: str, depth: torch.Tensor | None = None,
-                        generator: torch.Generator | None = None) -> torch.Tensor:
+    def translate_batch(self, images: torch.Tensor, condition: str, *, depth: torch.Tensor | None = None,
+                        seeds: Sequence[int] | None = None) -> torch.Tensor:
         """``images`` ``[B, 3, H, W]`` in [0, 1] → the same in ``condition``; ``depth`` ``[B, 1, H, W]`` metres."""
+        from udebench.plugin import batch_seeds
+
         if condition not in CONDITIONS:
             raise ValueError(f"physics translator: condition {condition!r} not in {CONDITIONS}")
-        if generator is None:
-            generator = torch.Generator().manual_seed(self.seed)
+        seeds = batch_seeds(seeds, images.shape[0], self.seed)
+        out = [self._translate(images[i:i + 1], condition, None if depth is None else depth[i:i + 1],
+                               torch.Generator().manual_seed(seed)) for i, seed in enumerate(seeds)]
+        return torch.cat(out) if out else images.clone()
+
+    def _translate(self, images: torch.Tensor, condition: str, depth: torch.Tensor | None,
+                   generator: torch.Generator) -> torch.Tensor:
         x = images.float().clamp(0.0, 1.0)
         if condition == "night":
             out = self._night(x, generator)

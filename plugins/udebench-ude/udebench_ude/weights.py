@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from udebench.errors import UdebenchError
+from udebench.plugin import UdebenchError, sha256_of
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 METADATA_KEY = "udebench_ude"
@@ -46,8 +46,6 @@ def save_safetensors(net: Any, path: str | Path, *, fp16: bool = True) -> str:
     import torch
     from safetensors.torch import save_file
 
-    from udebench.weights import sha256_of
-
     dtype = torch.float16 if fp16 else torch.float32
     tensors = {k: v.detach().to("cpu", dtype if v.is_floating_point() else v.dtype).contiguous()
                for k, v in net.depth_anything.state_dict().items()}
@@ -72,8 +70,6 @@ def read_card(weights_file: str | Path) -> dict[str, Any] | None:
 
 def load_net(weights: str | Path, *, device: str | None = None) -> tuple[Any, str]:
     """``(UDENet in eval mode, sha256)`` from a safetensors file, an HF folder/cache path or a work dir."""
-    from udebench.weights import sha256_of
-
     path = Path(weights)
     if not path.exists():
         raise UdebenchError(f"UDE weights {path}: no such file or folder")

@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from udebench.data.kitti_c.corruptions import CORRUPTIONS, SEVERITIES, corrupt
+from udebench.data.kitti_c.corruptions import CORRUPTIONS, SEVERITIES
+from udebench.translate.contract import ImageTranslator
 
 CONDITIONS: tuple[str, ...] = tuple(str(s) for s in SEVERITIES)
 
 
-def corruption_translator(name: str, seed: int = 0) -> Callable[..., np.ndarray]:
-    """``translator(image, condition, *, depth=None, seed=None)``: ``image`` corrupted at severity ``condition``.
+class CorruptionTranslator(ImageTranslator):
+    """``translator(image, severity, *, seed=None)``: ``image`` corrupted at severity ``"1"``..``"5"``.
 
     ``seed`` (per call, e.g. derived from the sample id) fixes the random draws; without it the
-    factory's ``seed`` does. ``depth`` is accepted for the translator protocol and not used.
+    factory's ``seed`` does. The batch path (``translate_batch``) loops over the images.
     """
-    if name not in CORRUPTIONS:
-        raise ValueError(f"unknown corruption {name!r}; choose one of {', '.join(CORRUPTIONS)}")
-    base_seed = int(seed)
 
-    def translator(image: np.ndarray, condition: Any, *, depth: np.ndarray | None = None,
-                   seed: int | None = None) -> np.ndarray:
-        if str(condition) not in CONDITIONS:
-            raise ValueError(f"translator corrupt-{name}: condition must be a severity 1-5, not {condition!r}")
-        return corrupt(image, name, int(condition), seed=base_seed if seed is None else int(seed))
+    conditions = CONDITIONS
 
-    translator.name = f"corrupt-{name}"  # type: ignore[attr-defined]
-    return translator
+    def __init__(self, corruption: str, seed: int = 0) -> None:
+        if corruption not in CORRUPTIONS:
+            raise ValueError(f"unknown corruption {corruption!r}; choose one of {', '.join(CORRUPTIONS)}")
+        super().__init__(seed=seed)
+        self.corruption = corruption
+        self.name = f"corrupt-{corruption}"
+
+    def translate_image(self, image: Any, condition: str, *, depth: Any, seed: int) -> Any:
+        from udebench.data.kitti_c.corruptions import corrupt
+
+        return corrupt(image, self.corruption, int(condition), seed=seed)
+
+
+def corruption_translator(name: str, seed: int = 0) -> CorruptionTranslator:
+    """The translator of corruption ``name`` (the factory ``corrupt-<name>`` registers)."""
+    return CorruptionTranslator(name, seed=seed)

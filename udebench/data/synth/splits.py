@@ -183,6 +183,14 @@ class SynthSequenceSplit(Sequence):
         return self.n_sequences
 
     @property
+    def config(self) -> dict[str, Any]:
+        """What decides the samples' content, and the training scene seeds (disjoint from every test seed)."""
+        return {"renderer": RENDERER_VERSION, "height": self.height, "width": self.width,
+                "frames_per_sequence": self.frames_per_sequence,
+                "scene_seeds": {"first": seed_for_train(0), "last": TRAIN_SEED_OFFSET + self.n_sequences - 1,
+                                "count": self.n_sequences}}
+
+    @property
     def sample_ids(self) -> list[str]:
         return [f"synth-train-{i:06d}-{self.target}" for i in range(self.n_sequences)]
 

@@ -1,4 +1,4 @@
-"""The built-in data plugin: registers the synth world and its splits through the ordinary hooks.
+"""The synth world's hooks: its dataset, splits and `udebench synth` commands, through the ordinary hooks.
 
 Importing this module stays cheap (no numpy): the renderer is imported inside the split
 factories, so ``udebench list splits`` does not pay for it.
@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from udebench.errors import UdebenchError
 from udebench.hookspecs import hookimpl
 from udebench.specs import DatasetSpec, SplitSpec
 
@@ -37,9 +38,9 @@ def default_size() -> tuple[int, int]:
     try:
         height, width = (int(part) for part in raw.lower().split("x"))
     except ValueError:
-        raise ValueError(f"{SIZE_ENV}={raw!r}: expected HEIGHTxWIDTH, e.g. 192x640") from None
+        raise UdebenchError(f"{SIZE_ENV}={raw!r}: expected HEIGHTxWIDTH, e.g. 192x640") from None
     if height < 8 or width < 8:
-        raise ValueError(f"{SIZE_ENV}={raw!r}: height and width must be at least 8")
+        raise UdebenchError(f"{SIZE_ENV}={raw!r}: height and width must be at least 8")
     return height, width
 
 
@@ -134,3 +135,10 @@ def register_splits(register):
                 expected_count=SYNTH_TRAIN_SEQUENCES,
             )
         )
+
+
+@hookimpl
+def register_commands(cli):
+    from udebench.data.synth.commands import synth_group
+
+    cli.add_command(synth_group)

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from mmengine.evaluator import BaseMetric
 
-from udebench.evaluation.protocol import score_batch
+from udebench.evaluation.scoring import Scoring
 
 
 class DepthMetric(BaseMetric):
@@ -22,14 +22,9 @@ class DepthMetric(BaseMetric):
 
     default_prefix = "depth"
 
-    def __init__(self, *, alignment: str, min_depth: float, max_depth: float, crop: str | None = None,
-                 metric_names: Sequence[str] | None = None, sink: Any = None) -> None:
+    def __init__(self, scoring: Scoring, *, sink: Any = None) -> None:
         super().__init__(collect_device="cpu")
-        self.alignment = alignment
-        self.min_depth = min_depth
-        self.max_depth = max_depth
-        self.crop = crop
-        self.metric_names = list(metric_names) if metric_names else None
+        self.scoring = scoring
         self.sink = sink  # called with the batch's rows (the results store writer)
 
     def process(self, data_batch: dict[str, Any], data_samples: Sequence[dict[str, Any]]) -> None:
@@ -43,8 +38,7 @@ class DepthMetric(BaseMetric):
         for group in _same_size_groups(scored, gts):
             preds = torch.stack([scored[i]["pred"] for i in group])
             gt = torch.stack([gts[i] for i in group]).to(preds.device)
-            per_image = score_batch(preds, gt, alignment=self.alignment, min_depth=self.min_depth,
-                                    max_depth=self.max_depth, crop=self.crop, metric_names=self.metric_names)
+            per_image = self.scoring.score(preds, gt)
             for i, result in zip(group, per_image, strict=True):
                 rows.append(_row(scored[i], result))
         rows.sort(key=lambda row: row["index"])

@@ -1,0 +1,91 @@
+"""What the UDE plugin registers, and the factories the specs point at.
+
+Heavy imports (torch, transformers, mmengine) happen only inside the factories, when a model,
+translator or trainer is actually built, so registering stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from udebench.plugin import ModelSpec, TrainerSpec, TranslatorSpec
+from udebench_ude.arch import SIZES
+
+#: the weights each model loads when no --weights is given (package data, written by `udebench ude export`).
+SHIPPED = {"ude_teacher": "ude_teacher_tiny_synth", "ude_student": "ude_student_tiny_synth"}
+
+WEIGHTS_HELP = ("udebench-ude safetensors file (+ <name>.json card), HF folder (config.json + model.safetensors), "
+                "HF cache folder, or a udebench-ude training work dir; default: the shipped tiny synth weights")
+
+
+def build_teacher(weights: str | None = None, device: str | None = None):
+    return _build_depth_model(TEACHER, weights=weights, device=device)
+
+
+def build_student(weights: str | None = None, device: str | None = None):
+    return _build_depth_model(STUDENT, weights=weights, device=device)
+
+
+def _build_depth_model(spec: ModelSpec, weights: str | None = None, device: str | None = None):
+    """A DepthModel for ``spec`` from ``weights`` or the shipped file."""
+    import dataclasses
+
+    from udebench.plugin import DepthModel
+    from udebench_ude.arch import IMAGENET_MEAN, IMAGENET_STD
+    from udebench_ude.weights import load_net, missing_shipped_weights, shipped_weights_path
+
+    if weights is None:
+        path = shipped_weights_path(SHIPPED[spec.name])
+        if not path.is_file():
+            raise missing_shipped_weights(spec.name, SHIPPED[spec.name])
+        weights = str(path)
+    net, sha256 = load_net(weights, device=device)
+    input_size = tuple(net.arch.get("input_size") or ()) or None
+    if input_size is not None and input_size != tuple(spec.input_size or ()):
+        spec = dataclasses.replace(spec, input_size=input_size)  # a vits/vitb file runs at its own size
+    return DepthModel(spec, net, mean=IMAGENET_MEAN, std=IMAGENET_STD, weights_sha256=sha256)
+
+
+def build_physics_translator(seed: int = 0, **options: Any):
+    from udebench_ude.translate_physics import PhysicsTranslator
+
+    return PhysicsTranslator(seed=seed, **options)
+
+
+def build_rgd_trainer(cfg: Any, *, work_dir: str, resume: bool = True, device: str | None = None,
+                      max_iters: int | None = None):
+    from udebench_ude.trainer import UDETrainer
+
+    return UDETrainer(cfg, mode="rgd", work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
+
+
+def build_supervised_trainer(cfg: Any, *, work_dir: str, resume: bool = True, device: str | None = None,
+                             max_iters: int | None = None):
+    from udebench_ude.trainer import UDETrainer
+
+    return UDETrainer(cfg, mode="supervised", work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
+
+
+#: Why ``metric_depth``: the teacher is trained supervised on the synth world's metric GT depth,
+#: and the student distils the teacher's depth with a loss that is not scale-invariant (L1 on
+#: disparity, or SILog with variance focus λ < 1, whose (1 − λ)·mean(g)² term pins the scale), so
+#: both predict metres directly and the default alignment is ``none``. On real data the scale comes
+#: from the synth camera, so compare there with ``--align median`` as well.
+TEACHER = ModelSpec(
+    name="ude_teacher", factory=build_teacher, output="metric_depth",
+    description="UDE teacher: DINOv2+DPT, supervised on synth day (tiny)",
+    input_size=SIZES["tiny"]["input_size"], weights_env="UDEBENCH_UDE_TEACHER_WEIGHTS", weights_help=WEIGHTS_HELP,
+)
+STUDENT = ModelSpec(
+    name="ude_student", factory=build_student, output="metric_depth",
+    description="UDE student: DINOv2+DPT, reliability-guided distillation on translated images (tiny)",
+    input_size=SIZES["tiny"]["input_size"], weights_env="UDEBENCH_UDE_STUDENT_WEIGHTS", weights_help=WEIGHTS_HELP,
+)
+PHYSICS = TranslatorSpec(
+    name="physics", factory=build_physics_translator, conditions=("night", "rain", "fog", "snow"),
+    description="image-space night/rain/fog/snow (Koschmieder fog from predicted depth); seeded",
+)
+RGD = TrainerSpec(name="rgd", factory=build_rgd_trainer,
+                  description="UDE student: reliability-guided distillation from a frozen teacher")
+SUPERVISED = TrainerSpec(name="supervised", factory=build_supervised_trainer,
+                         description="UDE teacher: SILog on synth GT depth")

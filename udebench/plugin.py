@@ -1,0 +1,130 @@
+"""The public plugin API: everything a udebench plugin may import, in one module.
+
+Bundled plugins (``plugins/*``) import only from here and from ``udebench``'s top-level names,
+exactly like a third-party plugin (a test enforces it). Importing this module is cheap: torch,
+numpy and mmengine are imported only by the functions that need them.
+
+Registering (see ``docs/plugins.md`` for the tutorial and every field):
+
+* :data:`hookimpl` marks the hook functions: ``register_models``, ``register_datasets``,
+  ``register_splits``, ``register_translators``, ``register_trainers``, ``register_metrics``
+  (each receives a ``register`` callback) and ``register_commands(cli)``;
+* the specs: :class:`ModelSpec`, :class:`DatasetSpec`, :class:`SplitSpec`, :class:`TranslatorSpec`,
+  :class:`TrainerSpec`, :class:`MetricSpec` (and :class:`DataCheck` for data checks).
+
+Contracts: :class:`DepthModel` (what a model factory returns), :class:`Translator` /
+:class:`ImageTranslator`, :class:`Trainer`, :class:`Sample` / :class:`Split`.
+
+Helpers: :func:`get_split`, :func:`load_model`, :func:`build_translator`, :func:`resolve_device`,
+:func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`,
+:func:`sample_seed`, and the errors users see as one line (:class:`UdebenchError`, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from udebench.errors import CorruptSampleError, DataNotFoundError, UdebenchError
+from udebench.hookspecs import hookimpl
+from udebench.model import DepthModel
+from udebench.progress import ProgressBar, progress_bar
+from udebench.samples import Sample, Split, sample_problems
+from udebench.specs import (
+    DEFAULT_ALIGNMENT,
+    OUTPUT_KINDS,
+    DataCheck,
+    DatasetSpec,
+    MetricSpec,
+    ModelSpec,
+    OutputKind,
+    SplitSpec,
+    TrainerSpec,
+    TranslatorSpec,
+)
+from udebench.training import Trainer
+from udebench.translate.contract import ImageTranslator, Translator, as_translator, batch_seeds, sample_seed
+
+__all__ = [
+    "DEFAULT_ALIGNMENT",
+    "OUTPUT_KINDS",
+    "CorruptSampleError",
+    "DataCheck",
+    "DataNotFoundError",
+    "DatasetSpec",
+    "DepthModel",
+    "ImageTranslator",
+    "MetricSpec",
+    "ModelSpec",
+    "OutputKind",
+    "ProgressBar",
+    "Sample",
+    "Split",
+    "SplitSpec",
+    "Trainer",
+    "TrainerSpec",
+    "Translator",
+    "TranslatorSpec",
+    "UdebenchError",
+    "as_translator",
+    "batch_seeds",
+    "build_translator",
+    "get_split",
+    "hookimpl",
+    "load_model",
+    "normalize_index",
+    "progress_bar",
+    "read_rgb",
+    "resolve_device",
+    "sample_problems",
+    "sample_seed",
+    "sha256_of",
+]
+
+
+def get_split(name: str, data_root: str | None = None, **options: Any) -> Split:
+    """The samples of the registered (or translated) split ``name``."""
+    from udebench.api import get_split as _get_split
+
+    return _get_split(name, data_root=data_root, **options)
+
+
+def load_model(name: str, weights: str | None = None, device: str | None = None) -> DepthModel:
+    """The registered model ``name`` built by its factory (``weights``: a path, else its default)."""
+    from udebench.api import load_model as _load_model
+
+    return _load_model(name, weights=weights, device=device)
+
+
+def build_translator(name: str, seed: int = 0, **options: Any) -> Translator:
+    """The registered translator ``name`` with ``options``, offering the whole :class:`Translator` contract."""
+    from udebench.api import build_translator as _build_translator
+
+    return _build_translator(name, seed=seed, **options)
+
+
+def resolve_device(device: str | None) -> str:
+    """``device`` checked (one-line error for a bad or absent one), else ``cuda`` when present, else ``cpu``."""
+    from udebench.devices import resolve_device as _resolve_device
+
+    return _resolve_device(device)
+
+
+def sha256_of(path: str) -> str:
+    """sha256 of a weights file, or of a folder's weight files in name order (recorded with every run)."""
+    from udebench.weights import sha256_of as _sha256_of
+
+    return _sha256_of(path)
+
+
+def normalize_index(index: int, length: int) -> int:
+    """``index`` in ``[0, length)`` (negative counts from the end); IndexError past either end."""
+    from udebench.data.indexing import normalize_index as _normalize_index
+
+    return _normalize_index(index, length)
+
+
+def read_rgb(path: str) -> Any:
+    """An image file as ``uint8 HxWx3`` RGB; a missing file is DataNotFoundError, a broken one CorruptSampleError."""
+    from udebench.data.image_files import read_rgb as _read_rgb
+
+    return _read_rgb(path)
