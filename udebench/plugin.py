@@ -12,8 +12,9 @@ Registering (see ``docs/plugins.md`` for the tutorial and every field):
 * the specs: :class:`ModelSpec`, :class:`DatasetSpec`, :class:`SplitSpec`, :class:`TranslatorSpec`,
   :class:`TrainerSpec`, :class:`MetricSpec` (and :class:`DataCheck` for data checks).
 
-Contracts: :class:`DepthModel` (what a model factory returns), :class:`Translator` /
-:class:`ImageTranslator`, :class:`Trainer`, :class:`Sample` / :class:`Split`.
+Contracts: :class:`DepthModel` (what a model factory returns), :class:`TrainableNetwork` (what
+``ModelSpec.network`` builds, so trainers can train it), :class:`Translator` / :class:`ImageTranslator`,
+:class:`Trainer`, :class:`Sample` / :class:`Split`.
 
 Helpers: :func:`get_split`, :func:`load_model`, :func:`build_translator`, :func:`resolve_device`,
 :func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`,
@@ -27,6 +28,7 @@ from typing import Any
 from udebench.errors import CorruptSampleError, DataNotFoundError, UdebenchError
 from udebench.hookspecs import hookimpl
 from udebench.model import DepthModel
+from udebench.networks import TrainableNetwork, sigmoid_to_depth, sigmoid_to_disp
 from udebench.progress import ProgressBar, progress_bar
 from udebench.samples import Sample, Split, sample_problems
 from udebench.specs import (
@@ -60,6 +62,7 @@ __all__ = [
     "Sample",
     "Split",
     "SplitSpec",
+    "TrainableNetwork",
     "Trainer",
     "TrainerSpec",
     "Translator",
@@ -78,6 +81,8 @@ __all__ = [
     "sample_problems",
     "sample_seed",
     "sha256_of",
+    "sigmoid_to_depth",
+    "sigmoid_to_disp",
 ]
 
 

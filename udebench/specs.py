@@ -38,6 +38,9 @@ class ModelSpec:
     weights_help: str = ""
     #: False for a model without weights (a prior, an oracle): ``--weights`` is then an error, not ignored.
     accepts_weights: bool = True
+    #: ``network(seed=None, **arch)`` → a randomly initialised :class:`udebench.networks.TrainableNetwork`, so
+    #: trainers can train this architecture; None when the plugin offers no training.
+    network: Callable[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_KINDS:
