@@ -41,6 +41,11 @@ class ModelSpec:
     #: ``network(seed=None, **arch)`` → a randomly initialised :class:`udebench.networks.TrainableNetwork`, so
     #: trainers can train this architecture; None when the plugin offers no training.
     network: Callable[..., Any] | None = None
+    #: ``test_weights(folder: Path) -> str``: writes a tiny, randomly initialised checkpoint in the model's REAL
+    #: on-disk layout under ``folder`` and returns what to pass as ``--weights``; the conformance kit
+    #: (``udebench plugins --check``) and tests load it through the ordinary factory. None: the factory needs no
+    #: weights, or works without any (shipped defaults).
+    test_weights: Callable[..., str] | None = None
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_KINDS:
@@ -127,12 +132,19 @@ class MetricSpec:
 
 @dataclass(frozen=True)
 class TranslatorSpec:
-    """Turns images of one condition into another (GDT, physics, corruptions)."""
+    """Turns images of one condition into another (GDT, physics, corruptions).
+
+    ``factory(seed=0, **options)`` returns a :class:`udebench.translate.contract.Translator` (or a plain
+    per-image callable, which udebench wraps into one).
+    """
 
     name: str
     factory: Callable[..., Any]
     conditions: tuple[str, ...] = ()
     description: str = ""
+    #: as ``ModelSpec.test_weights``: tiny random weights in the real layout, for the conformance kit and tests;
+    #: the factory then takes them as ``weights=PATH``.
+    test_weights: Callable[..., str] | None = None
 
 
 @dataclass(frozen=True)
