@@ -18,9 +18,33 @@ from tests.test_ude_conftest_helpers import TINY_ARCH, PlaneSequenceSplit, tiny_
 from udebench import hookimpl  # noqa: E402
 from udebench.specs import SplitSpec  # noqa: E402
 
-RGD_OPTIONS = dict(seed=0, conditions=["night", "rain", "fog", "snow"], p_clean=0.5, distill_loss="silog",
-                   variance_focus=0.85, reliability="photometric", mask_direction="teacher_le_student",
-                   keep_unseen=True, semantic_weight=0.1)
+RGD_OPTIONS = dict(seed=0, conditions=["night", "rain", "fog", "snow"], p_translate=0.5,
+                   photometric=dict(weight=0.0, alpha=0.85, smoothness=1e-3, automask=True, pose="known"),
+                   distill=dict(weight=1.0, loss="silog", variance_focus=0.85),
+                   reliability=dict(rule="photometric", mask_direction="teacher_le_student", keep_unseen=True,
+                                    margin=0.0, oracle_tau=0.15, flip_rel_tol=0.1, photometric_alpha=0.85),
+                   semantic_weight=0.1)
+
+
+def rgd_options(**changes):
+    """RGD_OPTIONS with some sections' entries changed, e.g. ``reliability=dict(rule="none")``."""
+    out = {**RGD_OPTIONS}
+    for key, value in changes.items():
+        out[key] = {**out[key], **value} if isinstance(value, dict) else value
+    return out
+
+
+def as_teacher(net):
+    """A UDE network as the frozen teacher the trainers use (through the ordinary DepthModel adapter)."""
+    import dataclasses
+
+    from udebench_ude.specs import TEACHER
+    from udebench_ude.train_model import Teacher
+
+    from udebench.model import DepthModel
+
+    spec = dataclasses.replace(TEACHER, input_size=None)
+    return Teacher(DepthModel(spec, net, mean=net.mean, std=net.std))
 
 
 def _batch(n=2):
@@ -55,22 +79,25 @@ def test_rgd_steps_reduce_the_distillation_loss_on_a_fixed_batch():
     teacher = build_net("tiny", seed=1, **TINY_ARCH)
     with torch.no_grad():
         teacher.depth_anything.head.conv3.bias.fill_(-2.0)  # a teacher (≈ 0.9 m) far from the fresh student (10 m)
-    model = UDETrainModel(build_net("tiny", seed=0, **TINY_ARCH), mode="rgd", teacher=teacher,
-                          translator=PhysicsTranslator(seed=0), options={**RGD_OPTIONS, "reliability": "none"}).train()
+    model = UDETrainModel(build_net("tiny", seed=0, **TINY_ARCH), mode="rgd", teacher=as_teacher(teacher),
+                          translator=PhysicsTranslator(seed=0), options=rgd_options(reliability=dict(rule="none"))
+                          ).train()
     history = _losses_over_steps(model, _batch(), steps=15, lr=5e-3)  # a fixed mask: the objective stays the same
     assert history[-1] < 0.7 * history[0]
-    assert all(not p.requires_grad for p in model.teacher.parameters())
-    assert not model.teacher.training
+    assert all(not p.requires_grad for p in model.teacher_module.parameters())
+    assert not model.teacher_module.training
 
 
 def test_rgd_reports_mask_and_translation_ratios():
     from udebench_ude.translate_physics import PhysicsTranslator
 
     model = UDETrainModel(build_net("tiny", seed=0, **TINY_ARCH), mode="rgd",
-                          teacher=build_net("tiny", seed=1, **TINY_ARCH), translator=PhysicsTranslator(seed=0),
-                          options={**RGD_OPTIONS, "reliability": "flip_consistency", "flip_rel_tol": 0.1})
+                          teacher=as_teacher(build_net("tiny", seed=1, **TINY_ARCH)),
+                          translator=PhysicsTranslator(seed=0),
+                          options=rgd_options(reliability=dict(rule="flip_consistency", flip_rel_tol=0.1)))
     out = model(**_batch())
-    assert 0.0 <= out["mask_ratio"].item() <= 1.0 and "loss_semantic" in out
+    assert 0.0 <= out["mask_keep"].item() <= 1.0 and "loss_semantic" in out
+    assert 0.0 <= out["translated_ratio"].item() <= 1.0
 
 
 def test_sampler_resumes_at_any_position_without_replaying():
@@ -170,6 +197,7 @@ def test_udebench_train_runs_a_config_file_and_export_writes_weights_and_card(tm
     save_safetensors(build_net("tiny", seed=1, **TINY_ARCH), tmp_path / "teacher.safetensors")
     cfg = tiny_config(tmp_path, teacher=str(tmp_path / "teacher.safetensors"), data=dict(split="plane-seq-test"),
                       distill=dict(loss="l1_disparity"), reliability=dict(mask_direction="teacher_ge_student"))
+    cfg["teacher"] = dict(model="ude_teacher", weights=str(tmp_path / "teacher.safetensors"))
     cfg.pop("config_path")
     path = tmp_path / "rgd_test.py"
     path.write_text("".join(f"{key} = {value!r}\n" for key, value in cfg.items()))
@@ -200,6 +228,8 @@ def test_unknown_config_options_are_errors(tmp_path):
                          work_dir=str(tmp_path))
     with pytest.raises(UdebenchError, match="mask_direction"):
         trainer.model_options()
+    with pytest.raises(UdebenchError, match="translation.p_translate"):
+        UDETrainer(tiny_config(tmp_path, distill=dict(p_clean=0.8)), mode="rgd", work_dir=str(tmp_path))
 
 
 def test_encoder_fine_tunes_at_a_fraction_of_the_head_learning_rate():

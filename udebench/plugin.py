@@ -16,7 +16,7 @@ Contracts: :class:`DepthModel` (what a model factory returns), :class:`Trainable
 ``ModelSpec.network`` builds, so trainers can train it), :class:`Translator` / :class:`ImageTranslator`,
 :class:`Trainer`, :class:`Sample` / :class:`Split`.
 
-Helpers: :func:`get_split`, :func:`load_model`, :func:`build_translator`, :func:`resolve_device`,
+Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`build_translator`, :func:`resolve_device`,
 :func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`,
 :func:`sample_seed`, and the errors users see as one line (:class:`UdebenchError`, ...).
 """
@@ -74,6 +74,7 @@ __all__ = [
     "get_split",
     "hookimpl",
     "load_model",
+    "model_spec",
     "normalize_index",
     "progress_bar",
     "read_rgb",
@@ -98,6 +99,13 @@ def load_model(name: str, weights: str | None = None, device: str | None = None)
     from udebench.api import load_model as _load_model
 
     return _load_model(name, weights=weights, device=device)
+
+
+def model_spec(name: str) -> ModelSpec:
+    """The :class:`ModelSpec` registered as ``name`` (e.g. a trainer building ``spec.network``)."""
+    from udebench.plugins import lookup
+
+    return lookup("models", name)
 
 
 def build_translator(name: str, seed: int = 0, **options: Any) -> Translator:

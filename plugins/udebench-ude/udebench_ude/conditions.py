@@ -1,4 +1,9 @@
-"""What the student sees: the clean image with probability P, else one adverse condition drawn uniformly."""
+"""What the student sees: the clean image, or (with probability ``p_translate``) one adverse condition.
+
+The paper sets P = |C| / (|C| + 1) for |C| conditions and can be read two ways: the chance of
+*staying clean* (then 1/(|C|+1) = 20 % of images are translated with 4 conditions) or the chance of
+*translating* (80 %). ``p_translate`` names the one this code uses; :func:`paper_p` gives P.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,25 @@ from typing import Any
 import torch
 
 
-def default_p_clean(conditions: Sequence[str]) -> float:
-    """The paper's P = |C| / (|C| + 1) for the clean image; 1 when C is empty (day only)."""
-    return len(conditions) / (len(conditions) + 1) if conditions else 1.0
+def paper_p(conditions: Sequence[str]) -> float:
+    """The paper's P = |C| / (|C| + 1); 0 when C is empty."""
+    return len(conditions) / (len(conditions) + 1) if conditions else 0.0
 
 
-def sample_conditions(batch_size: int, conditions: Sequence[str], p_clean: float,
+def sample_conditions(batch_size: int, conditions: Sequence[str], p_translate: float,
                       generator: torch.Generator | None = None) -> list[str | None]:
-    """One draw per image: ``None`` (clean) with probability ``p_clean``, else a condition, uniformly."""
+    """One draw per image: a condition (uniformly) with probability ``p_translate``, else ``None`` (clean)."""
     u = torch.rand(batch_size, generator=generator)
     picks = torch.randint(max(len(conditions), 1), (batch_size,), generator=generator)
-    return [None if (u[i] < p_clean or not conditions) else conditions[int(picks[i])] for i in range(batch_size)]
+    return [conditions[int(picks[i])] if (conditions and u[i] < p_translate) else None for i in range(batch_size)]
 
 
 def translate_mixed(translator: Any, images: torch.Tensor, choices: Sequence[str | None],
                     depth: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """``images`` ``[B, 3, H, W]`` in [0, 1] with image i translated to ``choices[i]`` (None = unchanged)."""
+    """``images`` ``[B, 3, H, W]`` in [0, 1] with image i translated to ``choices[i]`` (None = unchanged).
+
+    Each image's translation seed is drawn from ``generator``, so a step is a function of (seed, iteration).
+    """
     out = images.clone()
     seeds = torch.randint(0, 2**31 - 1, (len(choices),), generator=generator).tolist()
     for condition in sorted({c for c in choices if c is not None}):

@@ -9,12 +9,14 @@ prediction to [min_depth, max_depth] and keeps the weights loadable by any Depth
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from udebench_ude.arch import MAX_DEPTH, MIN_DEPTH, PATCH_SIZE, architecture
+from udebench_ude.arch import IMAGENET_MEAN, IMAGENET_STD, MAX_DEPTH, MIN_DEPTH, PATCH_SIZE, architecture
 
 
 def sigmoid_to_disp(sigma: torch.Tensor, min_depth: float = MIN_DEPTH, max_depth: float = MAX_DEPTH) -> torch.Tensor:
@@ -34,6 +36,16 @@ def depth_to_sigmoid(depth: torch.Tensor, min_depth: float = MIN_DEPTH, max_dept
     return (1.0 / depth - min_disp) / (max_disp - min_disp)
 
 
+def dpt_stages(layers: int) -> list[int]:
+    """The 4 encoder stages the DPT neck reads: evenly spaced as Depth Anything ([3, 6, 9, 12] of 12 layers).
+
+    Stage 0 is the patch embedding; with 3 layers the only four stages are 0-3.
+    """
+    if layers < 4:
+        return list(range(layers - 3, layers + 1))
+    return [math.ceil(layers * k / 4) for k in range(1, 5)]
+
+
 def build_config(arch: dict[str, Any]):
     """A ``DepthAnythingConfig`` (with its ``Dinov2Config`` backbone) from an architecture dict."""
     from transformers import DepthAnythingConfig, Dinov2Config
@@ -45,7 +57,7 @@ def build_config(arch: dict[str, Any]):
     backbone = Dinov2Config(
         image_size=int(arch["image_size"]), patch_size=PATCH_SIZE, hidden_size=hidden, num_hidden_layers=layers,
         num_attention_heads=int(arch["num_attention_heads"]), intermediate_size=4 * hidden,
-        out_indices=list(range(layers - 3, layers + 1)),  # the last four stages, as Depth Anything does
+        out_indices=dpt_stages(layers),
         reshape_hidden_states=False,
     )
     return DepthAnythingConfig(
@@ -61,7 +73,12 @@ class UDENet(nn.Module):
     Input: normalised RGB ``[B, 3, H, W]`` with H and W multiples of 14. Output dict:
     ``sigma``, ``disp``, ``depth`` as ``[B, 1, H, W]``; ``features`` ``[B, N, C]`` (the last
     encoder stage's patch tokens, CLS dropped) when ``return_features`` — the semantic loss uses them.
+    It is a :class:`udebench.plugin.TrainableNetwork`, so any udebench trainer can train it.
     """
+
+    mean = IMAGENET_MEAN
+    std = IMAGENET_STD
+    input_multiple = PATCH_SIZE
 
     def __init__(self, config: Any, *, min_depth: float = MIN_DEPTH, max_depth: float = MAX_DEPTH,
                  arch: dict[str, Any] | None = None, module: nn.Module | None = None) -> None:
@@ -79,6 +96,17 @@ class UDENet(nn.Module):
     @property
     def config(self) -> Any:
         return self.depth_anything.config
+
+    def export(self, path: str | Path, card: dict[str, Any]) -> str:
+        """fp16 safetensors (+ ``<name>.json`` card) that ``ude_student``/``ude_teacher --weights`` read."""
+        from udebench_ude.weights import save_safetensors, write_card
+
+        sha256 = save_safetensors(self, path, fp16=True)
+        write_card(path, {**card, "arch": self.arch, "min_depth": self.min_depth, "max_depth": self.max_depth,
+                          "input_size": list(self.arch.get("input_size") or []), "mean": self.mean, "std": self.std,
+                          "output": "metric_depth", "dtype": "float16", "sha256": sha256,
+                          "n_parameters": count_parameters(self)})
+        return sha256
 
     def forward(self, pixel_values: torch.Tensor, return_features: bool = False) -> dict[str, torch.Tensor]:
         net = self.depth_anything

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from udebench.plugin import hookimpl
-from udebench_ude.specs import PHYSICS, RGD, STUDENT, SUPERVISED, TEACHER
+from udebench_ude.specs import PHYSICS, RGD, SELF_SUPERVISED, STUDENT, SUPERVISED, TEACHER
 
 
 @hookimpl
@@ -20,6 +20,7 @@ def register_translators(register):
 @hookimpl
 def register_trainers(register):
     register(RGD)
+    register(SELF_SUPERVISED)
     register(SUPERVISED)
 
 

@@ -4,6 +4,8 @@
 neighbouring frame at least as well as the student's does, pe_T(p) ≤ pe_S(p). The paper prints
 the inequality the other way round (likely a typo), hence ``mask_direction``.
 ``flip_consistency``: the teacher agrees with itself on the mirrored image within a relative tolerance.
+``oracle``: the teacher's depth is within a relative error τ of the ground truth — the upper bound of
+any reliability rule, possible only where GT exists (the synth world), for experiments.
 ``none``: every pixel (plain distillation, md4all-DD style).
 """
 
@@ -14,17 +16,21 @@ import torch
 from udebench_ude.losses import photometric_error
 from udebench_ude.warping import warp
 
-RELIABILITY_RULES = ("photometric", "flip_consistency", "none")
+RELIABILITY_RULES = ("photometric", "flip_consistency", "oracle", "none")
 MASK_DIRECTIONS = ("teacher_le_student", "teacher_ge_student")
 
 
-def compare_errors(pe_teacher: torch.Tensor, pe_student: torch.Tensor, direction: str = "teacher_le_student"
-                   ) -> torch.Tensor:
-    """Keep p where pe_T(p) ≤ pe_S(p) (``teacher_le_student``) or pe_T(p) ≥ pe_S(p) (``teacher_ge_student``)."""
+def compare_errors(pe_teacher: torch.Tensor, pe_student: torch.Tensor, direction: str = "teacher_le_student",
+                   margin: float = 0.0) -> torch.Tensor:
+    """Keep p where pe_T(p) ≤ pe_S(p) + margin (``teacher_le_student``) or pe_T(p) ≥ pe_S(p) − margin.
+
+    A positive ``margin`` drops a pixel only when the teacher is clearly worse (photometric errors
+    are noisy: without a margin, equal models split pixels at random).
+    """
     if direction == "teacher_le_student":
-        return pe_teacher <= pe_student
+        return pe_teacher <= pe_student + margin
     if direction == "teacher_ge_student":
-        return pe_teacher >= pe_student
+        return pe_teacher >= pe_student - margin
     raise ValueError(f"mask_direction {direction!r}: choose one of {MASK_DIRECTIONS}")
 
 
@@ -46,8 +52,8 @@ def min_reprojection_error(target: torch.Tensor, contexts: torch.Tensor, depth: 
 
 def photometric_mask(target: torch.Tensor, contexts: torch.Tensor, K: torch.Tensor, T_target_to_context: torch.Tensor,
                      teacher_depth: torch.Tensor, student_depth: torch.Tensor, *,
-                     direction: str = "teacher_le_student", keep_unseen: bool = True, alpha: float = 0.85
-                     ) -> torch.Tensor:
+                     direction: str = "teacher_le_student", keep_unseen: bool = True, alpha: float = 0.85,
+                     margin: float = 0.0) -> torch.Tensor:
     """The RGD mask ``[B, 1, H, W]`` (bool), computed without gradients.
 
     Both depths warp the same clean context frames into the same clean target. Where a pixel is
@@ -58,7 +64,7 @@ def photometric_mask(target: torch.Tensor, contexts: torch.Tensor, K: torch.Tens
         pe_t, seen_t = min_reprojection_error(target, contexts, teacher_depth, K, T_target_to_context, alpha)
         pe_s, seen_s = min_reprojection_error(target, contexts, student_depth, K, T_target_to_context, alpha)
         seen = seen_t & seen_s
-        keep = compare_errors(pe_t, pe_s, direction) & seen
+        keep = compare_errors(pe_t, pe_s, direction, margin) & seen
         return keep | ~seen if keep_unseen else keep
 
 
@@ -67,3 +73,26 @@ def flip_consistency_mask(teacher_depth: torch.Tensor, teacher_depth_of_flipped:
     """Keep p where ``|d(p) − flip(d_flipped)(p)| ≤ rel_tol · d(p)``; ``d_flipped`` is predicted on the mirror image."""
     unflipped = teacher_depth_of_flipped.flip(-1)
     return (teacher_depth - unflipped).abs() <= rel_tol * teacher_depth
+
+
+def oracle_mask(teacher_depth: torch.Tensor, gt_depth: torch.Tensor, tau: float = 0.15, *, min_depth: float = 0.1,
+                max_depth: float = 80.0, keep_unseen: bool = True) -> torch.Tensor:
+    """Keep p where ``|d_T − d_GT| / d_GT < tau``; pixels without GT (sky) are kept when ``keep_unseen``."""
+    has_gt = (gt_depth > min_depth) & (gt_depth < max_depth)
+    good = (teacher_depth - gt_depth).abs() < tau * gt_depth
+    keep = has_gt & good
+    return keep | ~has_gt if keep_unseen else keep
+
+
+def mask_quality(mask: torch.Tensor, reference: torch.Tensor, where: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Precision and recall of ``mask`` against ``reference`` (e.g. the oracle) over the pixels ``where``.
+
+    precision = P(reference keeps p | mask keeps p), recall = P(mask keeps p | reference keeps p);
+    NaN when undefined (nothing kept). Also ``keep`` (the mask's keep ratio) and ``reference_keep``.
+    """
+    m, r, w = mask.bool() & where, reference.bool() & where, where.bool()
+    tp = (m & r).sum().double()
+    nan = torch.tensor(float("nan"), dtype=torch.float64, device=mask.device)
+    kept, relevant, total = m.sum().double(), r.sum().double(), w.sum().double()
+    return {"precision": tp / kept if kept > 0 else nan, "recall": tp / relevant if relevant > 0 else nan,
+            "keep": kept / total if total > 0 else nan, "reference_keep": relevant / total if total > 0 else nan}

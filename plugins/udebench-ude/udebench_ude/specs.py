@@ -46,6 +46,13 @@ def _build_depth_model(spec: ModelSpec, weights: str | None = None, device: str 
     return DepthModel(spec, net, mean=IMAGENET_MEAN, std=IMAGENET_STD, weights_sha256=sha256)
 
 
+def build_network(seed: int | None = None, size: str = "tiny", **overrides: Any):
+    """A randomly initialised UDE network (DINOv2 + DPT) for trainers: ``ModelSpec.network``."""
+    from udebench_ude.models import build_net
+
+    return build_net(size, seed=seed, **overrides)
+
+
 def build_physics_translator(seed: int = 0, **options: Any):
     from udebench_ude.translate_physics import PhysicsTranslator
 
@@ -57,6 +64,14 @@ def build_rgd_trainer(cfg: Any, *, work_dir: str, resume: bool = True, device: s
     from udebench_ude.trainer import UDETrainer
 
     return UDETrainer(cfg, mode="rgd", work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
+
+
+def build_self_supervised_trainer(cfg: Any, *, work_dir: str, resume: bool = True, device: str | None = None,
+                                  max_iters: int | None = None):
+    from udebench_ude.trainer import UDETrainer
+
+    return UDETrainer(cfg, mode="self_supervised", work_dir=work_dir, resume=resume, device=device,
+                      max_iters=max_iters)
 
 
 def build_supervised_trainer(cfg: Any, *, work_dir: str, resume: bool = True, device: str | None = None,
@@ -75,17 +90,23 @@ TEACHER = ModelSpec(
     name="ude_teacher", factory=build_teacher, output="metric_depth",
     description="UDE teacher: DINOv2+DPT, supervised on synth day (tiny)",
     input_size=SIZES["tiny"]["input_size"], weights_env="UDEBENCH_UDE_TEACHER_WEIGHTS", weights_help=WEIGHTS_HELP,
+    network=build_network,
 )
 STUDENT = ModelSpec(
     name="ude_student", factory=build_student, output="metric_depth",
     description="UDE student: DINOv2+DPT, reliability-guided distillation on translated images (tiny)",
     input_size=SIZES["tiny"]["input_size"], weights_env="UDEBENCH_UDE_STUDENT_WEIGHTS", weights_help=WEIGHTS_HELP,
+    network=build_network,
 )
 PHYSICS = TranslatorSpec(
     name="physics", factory=build_physics_translator, conditions=("night", "rain", "fog", "snow"),
     description="image-space night/rain/fog/snow (Koschmieder fog from predicted depth); seeded",
 )
 RGD = TrainerSpec(name="rgd", factory=build_rgd_trainer,
-                  description="UDE student: reliability-guided distillation from a frozen teacher")
+                  description="UDE student: reliability-guided distillation from a frozen teacher "
+                              "(+ the photometric term: the self-supervised track)")
+SELF_SUPERVISED = TrainerSpec(name="self_supervised", factory=build_self_supervised_trainer,
+                              description="Monodepth2's photometric recipe (known poses or a PoseNet); with "
+                                          "translation on, md4all-AD")
 SUPERVISED = TrainerSpec(name="supervised", factory=build_supervised_trainer,
                          description="UDE teacher: SILog on synth GT depth")

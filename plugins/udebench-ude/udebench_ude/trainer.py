@@ -24,37 +24,59 @@ SUMMARY_FILE = "train_summary.json"
 
 DEFAULTS: dict[str, Any] = {
     "seed": 0,
-    "model": {"size": "tiny"},
+    # name: a registered model whose spec offers a trainable network; the other keys are its architecture options
+    "model": {"name": "ude_student", "size": "tiny"},
     "data": {"n_sequences": 64, "frames_per_sequence": 3, "height": 140, "width": 448, "cache_dir": None,
              "num_workers": 0},
     "schedule": {"max_iters": 1000, "batch_size": 4, "lr": 2e-4, "weight_decay": 0.01, "warmup_iters": 50,
                  "encoder_lr_mult": 1.0, "decay": "cosine", "min_lr_ratio": 0.05, "grad_clip": 1.0, "amp": True,
                  "checkpoint_interval": 200, "max_keep_ckpts": 2, "log_interval": 10},
-    "teacher": {"weights": None},
+    # the frozen teacher: a registered metric-depth model and its weights (None: its default weights)
+    "teacher": {"model": "ude_teacher", "weights": None},
+    # initial weights of the trained network: None (random, seeded), "teacher", or a weights path of model.name
     "init": {"weights": None},
-    "distill": {"loss": "silog", "variance_focus": 0.85, "conditions": ["night", "rain", "fog", "snow"],
-                "p_clean": None, "translator": "physics", "translator_options": {}},
+    # what the student sees: the clean image, or with probability p_translate one of `conditions`
+    "translation": {"translator": "physics", "options": {}, "conditions": ["night", "rain", "fog", "snow"],
+                    "p_translate": 0.2},
+    # Monodepth2's self-supervised term on the clean neighbouring frames (weight 0 = off)
+    "photometric": {"weight": 0.0, "alpha": 0.85, "smoothness": 1e-3, "automask": True, "pose": "known",
+                    "posenet_width": 32},
+    "distill": {"weight": 1.0, "loss": "silog", "variance_focus": 0.85},
     "reliability": {"rule": "photometric", "mask_direction": "teacher_le_student", "keep_unseen": True,
-                    "flip_rel_tol": 0.1, "photometric_alpha": 0.85},
+                    "margin": 0.0, "oracle_tau": 0.15, "flip_rel_tol": 0.1, "photometric_alpha": 0.85},
     "semantic": {"weight": 0.0},
     "supervised": {"variance_focus": 0.85},
 }
 
+#: defaults that differ by recipe (merged over DEFAULTS before the config)
+MODE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "self_supervised": {"photometric": {"weight": 1.0}, "distill": {"weight": 0.0}, "translation": {"conditions": []}},
+}
 
-def resolved(cfg: Any) -> dict[str, Any]:
-    """The config's sections merged over :data:`DEFAULTS` (unknown keys are an error: typos must not pass)."""
+#: options that moved, and where to
+MOVED = {("distill", "p_clean"): "translation.p_translate (the chance of TRANSLATING: 1 - p_clean)",
+         ("distill", "conditions"): "translation.conditions", ("distill", "translator"): "translation.translator",
+         ("distill", "translator_options"): "translation.options", ("model", "size_only"): ""}
+
+
+def resolved(cfg: Any, mode: str = "rgd") -> dict[str, Any]:
+    """The config's sections merged over the recipe's defaults (unknown keys are an error: typos must not pass)."""
     out: dict[str, Any] = {}
     for key, default in DEFAULTS.items():
         given = cfg.get(key, None)
         if isinstance(default, dict):
+            base = {**default, **MODE_DEFAULTS.get(mode, {}).get(key, {})}
             given = dict(given or {})
+            for option in given:
+                if (key, option) in MOVED:
+                    raise UdebenchError(f"config {key}.{option} moved to {MOVED[key, option]}")
             unknown = set(given) - set(default)
             if key in ("model", "data"):
                 unknown = set()  # architecture overrides / split options: checked by the model / split builders
             if unknown:
                 raise UdebenchError(f"config section {key!r}: unknown option(s) {sorted(unknown)}; "
                                     f"known: {sorted(default)}")
-            out[key] = {**default, **given}
+            out[key] = {**base, **given}
         else:
             out[key] = default if given is None else given
     return out
@@ -146,7 +168,7 @@ class UDETrainer:
                  max_iters: int | None = None, progress: bool | None = None) -> None:
         self.cfg = cfg
         self.mode = mode
-        self.options = resolved(cfg)
+        self.options = resolved(cfg, mode)
         self.work_dir = Path(work_dir)
         self.resume = resume
         self.device = device
@@ -156,59 +178,91 @@ class UDETrainer:
 
     # -- building blocks -------------------------------------------------------------------------------------------
     def build_net(self):
-        from udebench_ude.models import build_net
-        from udebench_ude.weights import load_net
+        """The trained network: ``model.name``'s trainable network, random (seeded) or from ``init.weights``."""
+        from udebench.plugin import load_model, model_spec
 
         model_cfg = dict(self.options["model"])
+        name = model_cfg.pop("name")
+        spec = model_spec(name)
+        if spec.network is None:
+            raise UdebenchError(f"config model.name = {name!r}: that model offers no trainable network")
+        net = spec.network(seed=int(self.options["seed"]), **model_cfg)
         init = self.options["init"].get("weights")
-        if init == "teacher":
-            init = self.options["teacher"].get("weights")
         if init:
-            net, _ = load_net(_resolve_path(init, self.cfg))
-            return net.train()
-        size = model_cfg.pop("size", "tiny")
-        return build_net(size, seed=self.options["seed"], **model_cfg).train()
+            source_model, source = (self.options["teacher"]["model"], self.options["teacher"].get("weights")) \
+                if init == "teacher" else (name, init)
+            loaded = load_model(source_model, weights=_resolve_path(source, self.cfg) if source else None).module
+            try:
+                net.load_state_dict(loaded.state_dict())
+            except RuntimeError as exc:
+                raise UdebenchError(f"config init.weights = {init!r}: not the architecture of model.name = {name!r} "
+                                    f"({str(exc).splitlines()[0]})") from exc
+        self.network_record = {"model": name, "arch": dict(net.arch), "min_depth": net.min_depth,
+                               "max_depth": net.max_depth}
+        return net.train()
 
     def build_teacher(self):
-        from udebench_ude.weights import load_net
+        """The frozen teacher, loaded through its model's ordinary factory (any registered metric model)."""
+        from udebench.plugin import load_model
+        from udebench_ude.train_model import Teacher
 
-        weights = self.options["teacher"].get("weights")
-        if not weights:
-            raise UdebenchError("rgd config: set teacher = dict(weights=...) (a safetensors file or the teacher's "
-                                "work dir)")
-        net, sha = load_net(_resolve_path(weights, self.cfg))
-        self.teacher_sha256 = sha
-        return net
+        teacher = self.options["teacher"]
+        weights = teacher.get("weights")
+        model = load_model(teacher["model"], weights=_resolve_path(weights, self.cfg) if weights else None)
+        self.teacher_sha256 = getattr(model, "weights_sha256", None)
+        try:
+            return Teacher(model)
+        except ValueError as exc:
+            raise UdebenchError(f"config teacher: {exc}") from exc
+
+    def build_posenet(self):
+        import torch
+
+        from udebench_ude.posenet import PoseNet
+
+        torch.manual_seed(int(self.options["seed"]) + 1)
+        return PoseNet(width=int(self.options["photometric"]["posenet_width"])).train()
+
+    @property
+    def needs_teacher(self) -> bool:
+        return self.mode == "rgd"
+
+    @property
+    def needs_context(self) -> bool:
+        o = self.options
+        photometric = self.mode != "supervised" and float(o["photometric"]["weight"]) > 0
+        return photometric or (self.mode == "rgd" and o["reliability"]["rule"] == "photometric")
 
     def model_options(self) -> dict[str, Any]:
-        from udebench_ude.conditions import default_p_clean
         from udebench_ude.losses import DISTILL_LOSSES
         from udebench_ude.reliability import MASK_DIRECTIONS, RELIABILITY_RULES
 
         o = self.options
-        distill, rel = o["distill"], o["reliability"]
-        conditions = list(distill["conditions"] or [])
-        p_clean = default_p_clean(conditions) if distill["p_clean"] is None else float(distill["p_clean"])
+        distill, rel, translation = o["distill"], o["reliability"], o["translation"]
+        p_translate = float(translation["p_translate"])
         checks = [(distill["loss"], DISTILL_LOSSES, "distill.loss"),
                   (rel["rule"], RELIABILITY_RULES, "reliability.rule"),
-                  (rel["mask_direction"], MASK_DIRECTIONS, "reliability.mask_direction")]
+                  (rel["mask_direction"], MASK_DIRECTIONS, "reliability.mask_direction"),
+                  (o["photometric"]["pose"], ("known", "posenet"), "photometric.pose")]
         for value, allowed, name in checks:
             if value not in allowed:
                 raise UdebenchError(f"config {name} = {value!r}: choose one of {', '.join(allowed)}")
+        if not 0.0 <= p_translate <= 1.0:
+            raise UdebenchError(f"config translation.p_translate = {p_translate}: a probability in [0, 1]")
         if self.mode == "supervised":
             return {"seed": o["seed"], "variance_focus": o["supervised"]["variance_focus"]}
-        return {"seed": o["seed"], "conditions": conditions, "p_clean": p_clean, "distill_loss": distill["loss"],
-                "variance_focus": distill["variance_focus"], "reliability": rel["rule"],
-                "mask_direction": rel["mask_direction"], "keep_unseen": rel["keep_unseen"],
-                "flip_rel_tol": rel["flip_rel_tol"], "photometric_alpha": rel["photometric_alpha"],
-                "semantic_weight": o["semantic"]["weight"]}
+        return {"seed": o["seed"], "conditions": list(translation["conditions"] or []), "p_translate": p_translate,
+                "photometric": dict(o["photometric"]), "distill": dict(distill), "reliability": dict(rel),
+                "semantic_weight": float(o["semantic"]["weight"])}
 
     def build_translator(self):
         from udebench.plugin import build_translator
 
-        distill = self.options["distill"]
-        return build_translator(distill["translator"], seed=self.options["seed"],
-                                **dict(distill["translator_options"] or {}))
+        translation = self.options["translation"]
+        if not translation["conditions"] or float(translation["p_translate"]) == 0:
+            return None
+        return build_translator(translation["translator"], seed=self.options["seed"],
+                                **dict(translation["options"] or {}))
 
     def build_dataloader(self, split=None):
         from torch.utils.data import DataLoader
@@ -216,24 +270,23 @@ class UDETrainer:
         from udebench_ude.data import ResumableInfiniteSampler, SequenceDataset, build_training_split, collate
 
         data = self.options["data"]
-        need_context = self.mode == "rgd" and self.options["reliability"]["rule"] == "photometric"
         if split is None:
-            split = build_training_split(data, need_context=need_context)
-        for side in ("height", "width"):
-            if int(data.get(side) or 14) % 14:
-                raise UdebenchError(f"config data.{side} = {data[side]}: must be a multiple of 14 (DINOv2 patches)")
-        dataset = SequenceDataset(split, with_context=need_context)
+            split = build_training_split(data, need_context=self.needs_context)
+        dataset = SequenceDataset(split, with_context=self.needs_context)
         sampler = ResumableInfiniteSampler(len(dataset), seed=self.options["seed"])
         workers = int(data.get("num_workers") or 0)
         return DataLoader(dataset, batch_size=int(self.options["schedule"]["batch_size"]), sampler=sampler,
                           num_workers=workers, collate_fn=collate, persistent_workers=workers > 0, drop_last=True)
 
-    def build_optim_wrapper(self, net, device: str):
+    def build_optim_wrapper(self, net, device: str, posenet=None):
         import torch
         from mmengine.optim import AmpOptimWrapper, OptimWrapper
 
         s = self.options["schedule"]
-        optimizer = torch.optim.AdamW(param_groups(net, float(s["lr"]), float(s["encoder_lr_mult"])),
+        groups = param_groups(net, float(s["lr"]), float(s["encoder_lr_mult"]))
+        if posenet is not None:
+            groups.append({"params": list(posenet.parameters()), "lr": float(s["lr"])})
+        optimizer = torch.optim.AdamW(groups,
                                       lr=float(s["lr"]), weight_decay=float(s["weight_decay"]))
         clip = dict(max_norm=float(s["grad_clip"])) if s["grad_clip"] else None
         if s["amp"] and device.startswith("cuda"):  # AMP on GPU only; CPU autocast is slower than fp32 here
@@ -285,18 +338,23 @@ class UDETrainer:
         from udebench.plugin import resolve_device
         from udebench_ude.checkpoint import PlainHistoryCheckpointHook, allow_mmengine_checkpoints
         from udebench_ude.train_model import UDETrainModel
-        from udebench_ude.weights import ARCH_FILE, net_metadata
+        from udebench_ude.weights import ARCH_FILE, NETWORK_FILE, net_metadata
 
         allow_mmengine_checkpoints()
         self.check_resumable()
         device = resolve_device(self.device)
         net = self.build_net()
-        teacher = self.build_teacher() if self.mode == "rgd" else None
-        translator = self.build_translator() if self.mode == "rgd" else None
-        model = UDETrainModel(net, mode=self.mode, teacher=teacher, translator=translator,
-                              options=self.model_options(), device=device).to(device)
+        options = self.model_options()
+        teacher = self.build_teacher() if self.needs_teacher else None
+        translator = self.build_translator() if self.mode != "supervised" else None
+        uses_posenet = self.mode != "supervised" and self.needs_context and options["photometric"]["pose"] == "posenet"
+        posenet = self.build_posenet() if uses_posenet else None
+        model = UDETrainModel(net, mode=self.mode, teacher=teacher, translator=translator, options=options,
+                              device=device, posenet=posenet).to(device)
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        (self.work_dir / ARCH_FILE).write_text(json.dumps(net_metadata(net), indent=2, default=str) + "\n")
+        (self.work_dir / NETWORK_FILE).write_text(json.dumps(self.network_record, indent=2, default=str) + "\n")
+        if hasattr(net, "depth_anything"):  # UDE networks: also the file their loader reads from a work dir
+            (self.work_dir / ARCH_FILE).write_text(json.dumps(net_metadata(net), indent=2, default=str) + "\n")
         (self.work_dir / TRAIN_RECORD).write_text(json.dumps(self.record(), indent=2, default=str) + "\n")
         s = self.options["schedule"]
         self.throughput = ThroughputHook(int(s["batch_size"]))
@@ -304,7 +362,7 @@ class UDETrainer:
             model=model, work_dir=str(self.work_dir), experiment_name=self.mode,
             train_dataloader=self.build_dataloader(split),
             train_cfg=dict(type=ResumableIterLoop, max_iters=self.max_iters),
-            optim_wrapper=self.build_optim_wrapper(net, device),
+            optim_wrapper=self.build_optim_wrapper(net, device, posenet),
             param_scheduler=self.param_schedulers(),
             default_hooks=dict(
                 timer=dict(type="IterTimerHook"),
@@ -356,7 +414,8 @@ def param_groups(net: Any, lr: float, encoder_lr_mult: float) -> list[dict[str, 
     its encoder at a tenth of the decoder's rate); a student that starts as a copy of its teacher
     is such a fine-tune: Adam's first steps move every weight by about ``lr`` whatever the gradient.
     """
-    encoder = [p for p in net.depth_anything.backbone.parameters() if p.requires_grad]
+    module = net.depth_anything.backbone if hasattr(net, "depth_anything") else getattr(net, "encoder", None)
+    encoder = [p for p in module.parameters() if p.requires_grad] if module is not None else []
     encoder_ids = {id(p) for p in encoder}
     rest = [p for p in net.parameters() if p.requires_grad and id(p) not in encoder_ids]
     if encoder_lr_mult == 1.0:

@@ -5,8 +5,15 @@ the renderer's geometry or lights. Every random draw comes from one ``torch.Gene
 seed fixes the result; the numpy entry point calls the batched torch path, so both agree.
 Effects (per image, parameters drawn from the ranges below):
 
-- night: linearise (γ 2.2), exposure ×[0.03, 0.08], a cool tint, a headlight pool on the lower
-  centre, glow (blurred bright pixels, warm), Poisson–Gaussian sensor noise, re-encode.
+- night (``night_model="headlights"``, the default): a depth-aware night. In linear light the
+  scene keeps a faint cool ambient (moonlight, ×[0.03, 0.07]); the sky (depth beyond ``night_sky_depth``)
+  goes near black; the ego car's low beams light each pixel with irradiance ∝ beam(direction) / d²
+  (d from the depth map; the beam is wide, cut off just above the horizon; pixel directions from a
+  nominal focal length ``night_focal_per_width``·W); a few street lamps light pools at their depth
+  and glare as haloed points; bright pixels bloom; Poisson–Gaussian sensor noise at low light;
+  re-encode. Without a depth map a flat-road prior stands in for d.
+  ``night_model="dusk"`` is version 1's night: exposure ×[0.03, 0.08] of the day image, a fixed
+  headlight pool, glow and noise — a dusky, evenly lit image.
 - fog: Koschmieder ``I = J·t + A·(1 − t)``, ``t = exp(−β·d)``, β = 3.912 / visibility; without a
   depth map a flat-road row prior stands in for d.
 - rain: wet darkening, lowered contrast, a slight blur, slanted streaks.
@@ -26,7 +33,18 @@ import torch.nn.functional as F
 CONDITIONS = ("night", "rain", "fog", "snow")
 KOSCHMIEDER_CONTRAST = 3.912  # −ln(0.02): visibility is where contrast drops to 2 %
 
+NIGHT_MODELS = ("headlights", "dusk")
+
 DEFAULTS: dict[str, tuple[float, float]] = {
+    # calibrated so that, on synth day frames with their depth, the night's mean luminance per depth band
+    # and its share of near-black pixels come close to the renderer's night (benchmarks/bench_night_translator.py)
+    "night_ambient": (0.03, 0.07),
+    "night_beam_power": (6.0, 14.0),  # irradiance × m²: a surface at 3 m gets 0.7-1.6× its daylight albedo
+    "night_lamps": (0.0, 3.0),  # how many street lamps (rounded to the nearest)
+    "night_lamp_power": (1.0, 4.0),
+    "night_sky_depth": (60.0, 60.0),  # metres: farther than this is sky / too far for any light
+    "night_focal_per_width": (0.58, 0.58),
+    "night_bloom": (0.3, 0.6),
     "night_exposure": (0.03, 0.08),
     "night_read_noise": (0.004, 0.01),
     "night_photons": (300.0, 800.0),  # photo-electrons at full scale: shot noise ∝ sqrt(signal)
@@ -96,17 +114,21 @@ class PhysicsTranslator:
     """
 
     name = "physics"
-    version = "1"
+    version = "2"  # 2: the depth-aware "headlights" night
     conditions = CONDITIONS
     needs_depth = False  # fog uses a depth map when given, a flat-road prior otherwise
 
-    def __init__(self, seed: int = 0, **ranges: Any) -> None:
+    def __init__(self, seed: int = 0, night_model: str = "headlights", **ranges: Any) -> None:
         unknown = set(ranges) - set(DEFAULTS)
         if unknown:
-            raise ValueError(f"physics translator: unknown option(s) {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+            raise ValueError(f"physics translator: unknown option(s) {sorted(unknown)}; known: "
+                             f"{sorted([*DEFAULTS, 'night_model'])}")
+        if night_model not in NIGHT_MODELS:
+            raise ValueError(f"physics translator: night_model {night_model!r}: choose one of {', '.join(NIGHT_MODELS)}")
         self.seed = int(seed)
+        self.night_model = night_model
         self.ranges = {k: _as_range(ranges.get(k, v)) for k, v in DEFAULTS.items()}
-        self.options = {k: list(self.ranges[k]) for k in sorted(ranges)}
+        self.options = {"night_model": night_model, **{k: list(self.ranges[k]) for k in sorted(ranges)}}
 
     def __call__(self, image: np.ndarray, condition: str, *, depth: np.ndarray | None = None,
                  seed: int | None = None) -> np.ndarray:
@@ -134,7 +156,9 @@ class PhysicsTranslator:
     def _translate(self, images: torch.Tensor, condition: str, depth: torch.Tensor | None,
                    generator: torch.Generator) -> torch.Tensor:
         x = images.float().clamp(0.0, 1.0)
-        if condition == "night":
+        if condition == "night" and self.night_model == "headlights":
+            out = self._night_headlights(x, depth, generator)
+        elif condition == "night":
             out = self._night(x, generator)
         elif condition == "fog":
             out = self._fog(x, depth, generator)
@@ -164,16 +188,72 @@ class PhysicsTranslator:
         noisy = shot + read * torch.randn(x.shape, generator=gen, device=gen_device).to(x.device)
         return noisy.clamp(0.0, 1.0) ** (1.0 / 2.2)
 
-    def _fog(self, x: torch.Tensor, depth: torch.Tensor | None, gen: torch.Generator) -> torch.Tensor:
+    def _night_headlights(self, x: torch.Tensor, depth: torch.Tensor | None, gen: torch.Generator) -> torch.Tensor:
+        """The depth-aware night of one image ``[1, 3, H, W]`` (see the module docstring)."""
         b, _, h, w = x.shape
-        if depth is None:
-            depth = row_depth_prior(h, w, device=x.device).expand(b, 1, h, w)
-        else:
-            depth = depth.to(x.device, torch.float32)
-            depth = depth[:, None] if depth.dim() == 3 else depth
-            if depth.shape[-2:] != (h, w):
-                depth = F.interpolate(depth, size=(h, w), mode="bilinear", align_corners=False)
-            depth = depth.expand(b, 1, h, w)
+        r = self.ranges
+        d = _depth_map(depth, x)
+        linear = x**2.2
+        sky = (d >= _uniform(r["night_sky_depth"], 1, gen, x.device).view(1, 1, 1, 1)).float()
+        ambient = _uniform(r["night_ambient"], b, gen, x.device).view(b, 1, 1, 1)
+        moon = x.new_tensor([0.8, 0.9, 1.15]).view(1, 3, 1, 1)
+        beam = _low_beam(h, w, float(_uniform(r["night_focal_per_width"], 1, gen, "cpu")), like=x)
+        power = _uniform(r["night_beam_power"], b, gen, x.device).view(b, 1, 1, 1)
+        headlight = power * beam / d.clamp(min=1.0) ** 2 * (1.0 - sky)
+        warm_white = x.new_tensor([1.0, 0.95, 0.85]).view(1, 3, 1, 1)
+        irradiance = ambient * moon + headlight * warm_white + self._lamp_pools(d, sky, gen)
+        lit = linear * irradiance * (1.0 - sky) + sky * 0.004 * moon  # an almost black sky
+        glare = self._lamp_glare(h, w, gen, like=x)
+        bright = (lit - 0.6).clamp(min=0.0)
+        bloom = _uniform(r["night_bloom"], b, gen, x.device).view(b, 1, 1, 1) * _gaussian_blur(bright + glare,
+                                                                                            sigma=max(1.0, 0.01 * w))
+        lit = lit + glare + bloom
+        photons = _uniform(r["night_photons"], b, gen, x.device).view(b, 1, 1, 1)
+        shot = torch.poisson((lit.clamp(0, 4) * photons).to(gen.device), generator=gen).to(x.device) / photons
+        read = _uniform(r["night_read_noise"], b, gen, x.device).view(b, 1, 1, 1)
+        noisy = shot + read * torch.randn(x.shape, generator=gen, device=gen.device).to(x.device)
+        return noisy.clamp(0.0, 1.0) ** (1.0 / 2.2)
+
+    def _lamps(self, gen: torch.Generator) -> list[tuple[float, float, float]]:
+        """Street lamps as (column in [0, 1], depth in metres, power), drawn once per image."""
+        r = self.ranges
+        n = int(float(_uniform(r["night_lamps"], 1, gen, "cpu")) + 0.5)
+        lamps = []
+        for _ in range(n):
+            u = float(torch.rand(1, generator=gen))
+            lamps.append((0.05 + 0.9 * u, 8.0 + 30.0 * float(torch.rand(1, generator=gen)),
+                          float(_uniform(r["night_lamp_power"], 1, gen, "cpu"))))
+        self._current_lamps = lamps
+        return lamps
+
+    def _lamp_pools(self, d: torch.Tensor, sky: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """Warm light around each lamp: pixels near its column and its depth, falling off with distance."""
+        _, _, h, w = d.shape
+        cols = torch.linspace(0.0, 1.0, w, device=d.device, dtype=d.dtype).view(1, 1, 1, w)
+        sodium = d.new_tensor([1.0, 0.7, 0.35]).view(1, 3, 1, 1)
+        out = torch.zeros(1, 3, h, w, device=d.device, dtype=d.dtype)
+        for u, depth, power in self._lamps(gen):
+            lateral = ((cols - u) * 6.0 * depth / 10.0) ** 2  # ~metres off the lamp's column at its depth
+            distance2 = (d - depth) ** 2 + lateral + 25.0  # the lamp hangs ~5 m up
+            out = out + power * sodium / distance2 * (1.0 - sky)
+        return out
+
+    def _lamp_glare(self, h: int, w: int, gen: torch.Generator, like: torch.Tensor) -> torch.Tensor:
+        """Each lamp's head as a saturated point with a halo, above the horizon at its column."""
+        rows = torch.arange(h, device=like.device, dtype=like.dtype).view(1, 1, h, 1)
+        cols = torch.arange(w, device=like.device, dtype=like.dtype).view(1, 1, 1, w)
+        out = torch.zeros(1, 3, h, w, device=like.device, dtype=like.dtype)
+        warm = like.new_tensor([1.0, 0.85, 0.6]).view(1, 3, 1, 1)
+        for u, depth, _ in getattr(self, "_current_lamps", []):
+            row = 0.5 * h - 0.58 * w * 5.0 / depth  # 5 m above the camera's horizon at that depth
+            radius = max(1.0, 0.006 * w * 10.0 / depth)
+            r2 = (rows - row) ** 2 + (cols - u * (w - 1)) ** 2
+            out = out + warm * (3.0 * torch.exp(-r2 / (2 * radius**2)) + 0.3 * torch.exp(-r2 / (2 * (4 * radius) ** 2)))
+        return out
+
+    def _fog(self, x: torch.Tensor, depth: torch.Tensor | None, gen: torch.Generator) -> torch.Tensor:
+        b = x.shape[0]
+        depth = _depth_map(depth, x)
         visibility = _uniform(self.ranges["fog_visibility"], b, gen, x.device)
         airlight = _uniform(self.ranges["fog_airlight"], b, gen, x.device)
         return koschmieder(x, depth, KOSCHMIEDER_CONTRAST / visibility, airlight)
@@ -206,6 +286,33 @@ class PhysicsTranslator:
             flakes = flakes + blob
         flakes = flakes.clamp(0.0, 1.0)
         return white * (1.0 - flakes) + 0.97 * flakes
+
+
+def _depth_map(depth: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor:
+    """``depth`` as ``[B, 1, H, W]`` at the image's size, or the flat-road prior when there is none."""
+    b, _, h, w = x.shape
+    if depth is None:
+        return row_depth_prior(h, w, device=x.device).expand(b, 1, h, w)
+    depth = depth.to(x.device, torch.float32)
+    depth = depth[:, None] if depth.dim() == 3 else depth
+    if depth.shape[-2:] != (h, w):
+        depth = F.interpolate(depth, size=(h, w), mode="bilinear", align_corners=False)
+    return depth.expand(b, 1, h, w)
+
+
+def _low_beam(height: int, width: int, focal_per_width: float, like: torch.Tensor) -> torch.Tensor:
+    """Relative intensity of dipped headlights per pixel direction: wide, cut off just above the horizon.
+
+    Directions come from a pinhole with focal ``focal_per_width``·W at the image centre (a nominal
+    driving camera, not the scene's): horizontal spread ~±35°, a sharp cut-off 1° above the horizon.
+    """
+    focal = focal_per_width * width
+    rows = torch.arange(height, device=like.device, dtype=like.dtype).view(1, 1, height, 1)
+    cols = torch.arange(width, device=like.device, dtype=like.dtype).view(1, 1, 1, width)
+    tan_h = (cols - 0.5 * (width - 1)) / focal
+    tan_v = (rows - 0.5 * (height - 1)) / focal  # > 0 below the horizon
+    cutoff = torch.sigmoid((tan_v + 0.017) / 0.01)
+    return torch.exp(-0.5 * (tan_h / 0.45) ** 2) * cutoff
 
 
 def _headlight_pool(height: int, width: int, like: torch.Tensor) -> torch.Tensor:

@@ -13,8 +13,10 @@ from udebench.plugin import UdebenchError, sha256_of
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 METADATA_KEY = "udebench_ude"
-#: the file a trainer writes into its work dir so checkpoints can be rebuilt without the config.
+#: the file a trainer writes into its work dir so UDE checkpoints can be rebuilt without the config.
 ARCH_FILE = "ude_arch.json"
+#: the file every udebench-ude trainer writes into its work dir: which registered model's network, which arch.
+NETWORK_FILE = "network.json"
 
 
 def shipped_weights_path(name: str) -> Path:
