@@ -191,11 +191,16 @@ def _print_summary(summary: RunSummary) -> None:
               help="Continue from the last checkpoint in the work dir, if any.")
 @click.option("--device", default=None, help="cuda or cpu [default: cuda when present].")
 @click.option("--max-iters", default=None, type=click.IntRange(min=1), help="Override the schedule's length.")
-def train_command(config: str, work_dir: str | None, resume: bool, device: str | None, max_iters: int | None) -> None:
+@click.option("--cfg-options", "cfg_options", multiple=True, metavar="KEY=VALUE",
+              help="Override a config value, e.g. seed=2 or translation.p_translate=0.8 (repeatable; VALUE is "
+                   "read as a Python literal when it is one).")
+def train_command(config: str, work_dir: str | None, resume: bool, device: str | None, max_iters: int | None,
+                  cfg_options: tuple[str, ...]) -> None:
     """Train with the recipe named by CONFIG's `trainer` field (e.g. rgd)."""
-    from udebench.training import load_config, run_training
+    from udebench.training import load_config, parse_overrides, run_training
 
-    summary = run_training(load_config(config), work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
+    cfg = load_config(config, overrides=parse_overrides(cfg_options))
+    summary = run_training(cfg, work_dir=work_dir, resume=resume, device=device, max_iters=max_iters)
     click.echo(json.dumps(summary, indent=2, default=str))
 
 

@@ -22,12 +22,31 @@ class Trainer(Protocol):
     def train(self) -> dict[str, Any]: ...
 
 
-def load_config(path: str | Path) -> Any:
-    """An mmengine Config; it must name its trainer (``trainer = "rgd"``)."""
+def parse_overrides(items: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``["seed=2", "translation.p_translate=0.8"]`` → ``{"seed": 2, "translation.p_translate": 0.8}``."""
+    import ast
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise UdebenchError(f"--cfg-options {item!r}: expected KEY=VALUE, e.g. seed=2")
+        try:
+            value: Any = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            value = raw  # a bare word: a string
+        out[key.strip()] = value
+    return out
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Any:
+    """An mmengine Config (with dotted-key ``overrides`` merged in); it must name its trainer (``trainer = "rgd"``)."""
     from mmengine.config import Config
 
     try:
         cfg = Config.fromfile(str(path))
+        if overrides:
+            cfg.merge_from_dict(overrides)
     except Exception as exc:  # syntax errors, missing _base_ files
         raise UdebenchError(f"config {path}: {exc}") from exc
     if "trainer" not in cfg:

@@ -5,7 +5,7 @@
 #   udebench ude export work_dirs/teacher_tiny_synth --name ude_teacher_tiny_synth
 trainer = "supervised"
 seed = 0
-model = dict(size="tiny")
+model = dict(name="ude_teacher", size="tiny")
 # frames_per_sequence=3 renders (and caches) the students' neighbour frames too; the teacher uses the middle frame.
 data = dict(split="synth-train-day", n_sequences=1000, frames_per_sequence=3, height=140, width=448, num_workers=0)
 schedule = dict(max_iters=1000, batch_size=4, lr=3e-4, weight_decay=0.01, warmup_iters=100, decay="cosine",

@@ -11,18 +11,18 @@ schedule = dict(max_iters=600, batch_size=4, lr=1e-4, encoder_lr_mult=0.1, weigh
                 min_lr_ratio=0.05, grad_clip=1.0, amp=True, checkpoint_interval=150, max_keep_ckpts=2, log_interval=20)
 # the teacher as exported into the package by `udebench ude export ... --name ude_teacher_tiny_synth`
 # (a work dir such as "work_dirs/teacher_tiny_synth" works too)
-teacher = dict(weights="shipped:ude_teacher_tiny_synth")
+teacher = dict(model="ude_teacher", weights="shipped:ude_teacher_tiny_synth")
 init = dict(weights="teacher")
+# the paper's P = |C| / (|C| + 1) = 0.8 read as the chance of staying CLEAN: 20 % of images are translated.
+# night_model="dusk": the physics night these students were trained with (version 1's, before the headlights night)
+translation = dict(translator="physics", options=dict(night_model="dusk"), conditions=["night", "rain", "fog", "snow"],
+                   p_translate=0.2)
 distill = dict(
     loss="silog",  # or "l1_disparity"
     variance_focus=0.85,
-    conditions=["night", "rain", "fog", "snow"],
-    p_clean=None,  # None: the paper's P = |C| / (|C| + 1) for the clean image
-    translator="physics",
-    translator_options=dict(),
 )
 reliability = dict(
-    rule="photometric",  # "photometric" (RGD) | "flip_consistency" | "none"
+    rule="photometric",  # "photometric" (RGD) | "oracle" | "flip_consistency" | "none"
     # keep p where pe_teacher(p) <= pe_student(p); "teacher_ge_student" is the inequality as the paper prints it
     mask_direction="teacher_le_student",
     keep_unseen=True,  # pixels no neighbour frame sees: keep (no photometric evidence against the teacher)

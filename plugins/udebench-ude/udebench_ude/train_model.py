@@ -66,7 +66,8 @@ class UDETrainModel(BaseModel):
     Keys with ``loss`` are summed into the training loss; the others are logged: ``translated_ratio``,
     ``mask_keep`` (share of pixels the reliability rule keeps), ``mask_keep_clean`` /
     ``mask_keep_translated`` (the same over clean / translated images only), and, when the batch has
-    ground truth, ``mask_precision`` / ``mask_recall`` against the oracle rule.
+    ground truth, ``mask_precision`` / ``mask_recall`` against the oracle rule and ``oracle_keep`` (the
+    oracle's own keep ratio on pixels with GT: the precision of a random mask).
     """
 
     def __init__(self, net: torch.nn.Module, *, mode: str, teacher: Teacher | None = None, translator: Any = None,
@@ -234,4 +235,6 @@ class UDETrainModel(BaseModel):
             for key in ("precision", "recall"):
                 if not torch.isnan(quality[key]):
                     stats[f"mask_{key}"] = quality[key].float()
+            if not torch.isnan(quality["reference_keep"]):  # the precision a coin flip would get
+                stats["oracle_keep"] = quality["reference_keep"].float()
         return stats

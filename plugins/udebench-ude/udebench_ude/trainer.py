@@ -76,7 +76,9 @@ def resolved(cfg: Any, mode: str = "rgd") -> dict[str, Any]:
             if unknown:
                 raise UdebenchError(f"config section {key!r}: unknown option(s) {sorted(unknown)}; "
                                     f"known: {sorted(default)}")
-            out[key] = {**base, **given}
+            # another network's architecture options have nothing to do with UDE's defaults
+            out[key] = dict(given) if key == "model" and given.get("name", base["name"]) != base["name"] \
+                else {**base, **given}
         else:
             out[key] = default if given is None else given
     return out
