@@ -6,7 +6,8 @@ compared with the oracle (teacher within ``tau`` of GT) on the pixels with GT, p
 the paper's photometric rule (``pe_T ≤ pe_S``), the same with a margin ε, with ±2 frames of context
 instead of ±1, and the teacher's flip consistency. ``oracle keep`` is what a random mask's precision is.
 
-    python benchmarks/rgd_mask_quality.py --teacher plugins/udebench-ude/udebench_ude/weights/ude_teacher_ssl_tiny_synth.safetensors \
+    W=plugins/udebench-ude/udebench_ude/weights
+    python benchmarks/rgd_mask_quality.py --teacher $W/ude_teacher_ssl_tiny_synth.safetensors \
         --student work_dirs/ssl/exports/ssl_ude_rgd-s0.safetensors --sequences 48
 """
 

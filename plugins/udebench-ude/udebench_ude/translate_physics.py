@@ -124,7 +124,8 @@ class PhysicsTranslator:
             raise ValueError(f"physics translator: unknown option(s) {sorted(unknown)}; known: "
                              f"{sorted([*DEFAULTS, 'night_model'])}")
         if night_model not in NIGHT_MODELS:
-            raise ValueError(f"physics translator: night_model {night_model!r}: choose one of {', '.join(NIGHT_MODELS)}")
+            raise ValueError(f"physics translator: night_model {night_model!r}: choose one of "
+                             f"{', '.join(NIGHT_MODELS)}")
         self.seed = int(seed)
         self.night_model = night_model
         self.ranges = {k: _as_range(ranges.get(k, v)) for k, v in DEFAULTS.items()}
