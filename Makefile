@@ -7,7 +7,7 @@ PLUGINS := $(wildcard plugins/*/pyproject.toml)
 DEMO_MODEL ?= ude_student
 DEMO_SPLIT ?= synth-night
 
-.PHONY: install demo test test-fast lint bench train-ude leaderboard-synth clean
+.PHONY: install demo test test-fast lint bench train-ude leaderboard-synth experiment-ssl report-ssl clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,18 @@ train-ude: install
 # Evaluates the shipped models on synth-{day,night,rain,fog,snow}; writes leaderboards/synth.*
 leaderboard-synth: install
 	scripts/synth_leaderboard.sh
+
+# The self-supervised track on synth (issue 15): teacher, then every arm × 3 seeds, two jobs at a time; resumable.
+experiment-ssl: install
+	scripts/ssl_experiment.sh
+	$(MAKE) report-ssl
+
+# The arms × seeds table with intervals and the claim, from the experiment's store and work dirs.
+report-ssl: install
+	$(BIN)/udebench results export --results udebench-results/ssl-synth.sqlite --format json \
+		--output leaderboards/ssl-synth-results.json
+	$(BIN)/python benchmarks/ssl_synth_report.py --results udebench-results/ssl-synth.sqlite \
+		--work-dirs work_dirs/ssl --output-dir leaderboards
 
 clean:
 	rm -rf $(VENV) udebench-results .pytest_cache
