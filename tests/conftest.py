@@ -49,7 +49,7 @@ def broken_files_plugin(tmp_path):
 def ude_plugin():
     """The UDE plugin registered for one test (installed plugins are not loaded in tests)."""
     pytest.importorskip("udebench_ude")
-    from tests.test_ude_conftest_helpers import registered_ude_plugin
+    from tests.ude_helpers import registered_ude_plugin
 
     with registered_ude_plugin() as plugin:
         yield plugin

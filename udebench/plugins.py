@@ -83,7 +83,7 @@ def load_plugins() -> pluggy.PluginManager:
             continue
         try:
             plugin = ep.load()
-        except Exception as exc:  # a broken plugin must not break the others
+        except Exception as exc:  # stop with one line naming the plugin, rather than run without it unnoticed
             from udebench.errors import UdebenchError
 
             raise UdebenchError(f"plugin {ep.name!r} (distribution {dist_name}) failed to import: {exc}") from exc
@@ -122,7 +122,7 @@ def _registrar(table: dict[str, Registered], kind: str, spec_cls: type, provider
                 f"{kind[:-1]} {spec.name!r} is registered twice: by {other} and by {provider}; "
                 "uninstall one or limit loading with UDEBENCH_LOAD_PLUGINS"
             )
-        table[spec.name] = Registered(kind=kind, spec=spec, provider=provider)
+        table[spec.name] = Registered(spec=spec, provider=provider)
 
     return register
 

@@ -160,7 +160,5 @@ class TrainerSpec:
 class Registered:
     """One registration: the spec and the distribution (or plugin) that provided it."""
 
-    kind: str
     spec: Any
     provider: str
-    extra: dict[str, Any] = field(default_factory=dict)
