@@ -16,7 +16,7 @@ from click.testing import CliRunner
 import udebench
 from udebench import hookimpl, hookspecs, plugins
 from udebench.cli import cli
-from udebench.errors import DataNotFoundError, DuplicateNameError, UnknownNameError
+from udebench.errors import DataNotFoundError, DuplicateNameError, UdebenchError, UnknownNameError
 from udebench.specs import DatasetSpec, MetricSpec, ModelSpec, SplitSpec, TrainerSpec, TranslatorSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -174,11 +174,51 @@ def test_every_hook_has_a_test():
     assert not missing, f"hooks without a test_hook_<name>: {missing}"
 
 
-def test_every_hook_is_documented_with_its_signature():
+def test_every_hook_has_a_section_with_its_exact_signature_in_the_docs():
     docs = (ROOT / "docs" / "plugins.md").read_text()
     for name in HOOK_NAMES:
         params = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
-        assert f"{name}({params})" in docs, f"docs/plugins.md does not document {name}({params})"
+        assert f"\n### `{name}({params})`\n" in docs, f"docs/plugins.md has no section ### `{name}({params})`"
+    documented = set(re.findall(r"^### `(register_\w+)\(", docs, flags=re.MULTILINE))
+    assert documented == set(HOOK_NAMES), f"sections for hooks that do not exist: {documented - set(HOOK_NAMES)}"
+
+
+def _section(docs: str, heading: str) -> str:
+    start = docs.index(heading)
+    end = docs.find("\n#", start + len(heading))
+    return docs[start:end if end != -1 else None]
+
+
+@pytest.mark.parametrize("spec", [ModelSpec, DatasetSpec, SplitSpec, TranslatorSpec, TrainerSpec, MetricSpec])
+def test_every_field_of_every_spec_is_documented_in_its_section(spec):
+    import dataclasses
+
+    section = _section((ROOT / "docs" / "plugins.md").read_text(), f"### `{spec.__name__}`")
+    missing = [f.name for f in dataclasses.fields(spec) if f"`{f.name}`" not in section]
+    assert not missing, f"docs/plugins.md, section {spec.__name__}, does not explain {missing}"
+
+
+def test_every_name_of_the_public_plugin_api_is_documented():
+    import udebench.plugin
+
+    docs = (ROOT / "docs" / "plugins.md").read_text()
+    assert [name for name in udebench.plugin.__all__ if f"`{name}`" not in docs] == []
+
+
+@pytest.mark.parametrize("name", ["two words", "a,b", "synth-day@dark", ""])
+def test_a_name_with_a_space_comma_or_at_sign_is_refused_naming_the_plugin(name):
+    class BadName:
+        @hookimpl
+        def register_metrics(self, register):
+            register(MetricSpec(name=name, fn=lambda p, g, v: None, higher_is_better=False))
+
+    plugin = BadName()
+    plugins.register_plugin(plugin, name="bad-name-plugin")
+    try:
+        with pytest.raises(UdebenchError, match=r"plugin bad-name-plugin: metric name .* must"):
+            plugins.registry()
+    finally:
+        plugins.unregister_plugin(plugin)
 
 
 def test_builtin_splits_and_metrics_register_through_the_hooks():
