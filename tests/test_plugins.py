@@ -168,6 +168,20 @@ def test_hook_register_commands(one_of_each):
     assert "hello from one-command" in result.output
 
 
+def test_plugins_command_lists_one_plugin_with_what_it_registered(one_of_each):
+    result = CliRunner().invoke(cli, ["plugins", "one-of-each"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "one-of-each"
+    assert "  models: one-model" in result.output and "  metrics: one_metric" in result.output
+    assert "udebench (built-in)" not in result.output
+
+
+def test_plugins_command_for_an_unknown_plugin_is_one_line():
+    result = CliRunner().invoke(cli, ["plugins", "no-such-plugin"])
+    assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    assert "no loaded plugin is called 'no-such-plugin'" in result.output
+
+
 def test_every_hook_has_a_test():
     source = Path(__file__).read_text()
     missing = [name for name in HOOK_NAMES if f"def test_hook_{name}(" not in source]

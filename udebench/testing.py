@@ -37,7 +37,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -526,12 +526,9 @@ def check_plugin(plugin: object | str, *, data_root: str | None = None, device: 
 
     A plugin object that is not loaded yet (tests load no installed plugin) is registered for the check.
     """
-    if isinstance(plugin, str):
-        items = registered_by(plugin)
-        return [f for kind, name in items for f in check(kind, name, data_root=data_root, device=device)]
-    with plugin_registered(plugin):
-        items = registered_by(plugin)
-        return [f for kind, name in items for f in check(kind, name, data_root=data_root, device=device)]
+    with nullcontext() if isinstance(plugin, str) else plugin_registered(plugin):
+        return [finding for kind, name in registered_by(plugin)
+                for finding in check(kind, name, data_root=data_root, device=device)]
 
 
 def report_lines(findings: Iterable[Finding]) -> list[str]:
