@@ -23,7 +23,13 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import pytest  # noqa: E402
 
-from tests.plugin_fixtures import BrokenFilesPlugin, TinyModelPlugin  # noqa: E402
+from tests.plugin_fixtures import (  # noqa: E402
+    BrokenFilesPlugin,
+    ExplodingMetricPlugin,
+    ScalarMetricPlugin,
+    StepsPlugin,
+    TinyModelPlugin,
+)
 from udebench import plugins  # noqa: E402
 
 
@@ -46,10 +52,39 @@ def broken_files_plugin(tmp_path):
 
 
 @pytest.fixture
+def steps_plugin():
+    """Registers ``steps-day``, ``constant20``, the ``far_abs_rel`` metric and the ``invert`` translator."""
+    plugin = StepsPlugin()
+    plugins.register_plugin(plugin, name="steps-test-plugin")
+    yield plugin
+    plugins.unregister_plugin(plugin)
+
+
+@pytest.fixture
+def exploding_metric():
+    """Registers the ``exploding`` metric (raises from its second batch on)."""
+    plugin = ExplodingMetricPlugin()
+    plugins.register_plugin(plugin, name="exploding-metric-plugin")
+    yield plugin
+    plugins.unregister_plugin(plugin)
+
+
+@pytest.fixture
+def scalar_metric():
+    """Registers ``scalar_metric`` (returns one number per batch, not one per image)."""
+    plugin = ScalarMetricPlugin()
+    plugins.register_plugin(plugin, name="scalar-metric-plugin")
+    yield plugin
+    plugins.unregister_plugin(plugin)
+
+
+@pytest.fixture
 def ude_plugin():
     """The UDE plugin registered for one test (installed plugins are not loaded in tests)."""
     pytest.importorskip("udebench_ude")
-    from tests.test_ude_conftest_helpers import registered_ude_plugin
+    import udebench_ude.plugin
 
-    with registered_ude_plugin() as plugin:
+    from udebench.testing import plugin_registered
+
+    with plugin_registered(udebench_ude.plugin, name="ude") as plugin:
         yield plugin

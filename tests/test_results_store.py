@@ -347,7 +347,8 @@ def test_export_csv_is_long_with_one_column_per_metric(store):
     a, b = _filled(store)
     text = store.export("csv")
     reader = csv.DictReader(io.StringIO(text))
-    assert reader.fieldnames == ["run_id", "model", "tag", "split", "sample_id", "index", "status", "abs_rel", "rmse"]
+    assert reader.fieldnames == ["run_id", "model", "tag", "split", "model_provider", "translator_provider",
+                                 "sample_id", "index", "status", "abs_rel", "rmse"]
     rows = list(reader)
     assert len(rows) == 8
     assert rows[0]["run_id"] == str(a) and rows[0]["sample_id"] == "s000"

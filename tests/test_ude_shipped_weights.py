@@ -52,7 +52,7 @@ def test_export_is_byte_for_byte_reproducible(tmp_path):
     from udebench_ude.models import build_net
     from udebench_ude.weights import save_safetensors
 
-    from tests.test_ude_conftest_helpers import TINY_ARCH
+    from tests.ude_helpers import TINY_ARCH
 
     net = build_net("tiny", seed=0, **TINY_ARCH)
     assert save_safetensors(net, tmp_path / "a.safetensors") == save_safetensors(net, tmp_path / "b.safetensors")

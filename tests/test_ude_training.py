@@ -14,7 +14,7 @@ from udebench_ude.train_model import UDETrainModel  # noqa: E402
 from udebench_ude.trainer import UDETrainer  # noqa: E402
 from udebench_ude.weights import save_safetensors  # noqa: E402
 
-from tests.test_ude_conftest_helpers import TINY_ARCH, PlaneSequenceSplit, tiny_config  # noqa: E402
+from tests.ude_helpers import TINY_ARCH, PlaneSequenceSplit, tiny_config  # noqa: E402
 from udebench import hookimpl  # noqa: E402
 from udebench.specs import SplitSpec  # noqa: E402
 

@@ -11,7 +11,7 @@ pytest.importorskip("udebench_ude")
 from udebench_ude.conditions import paper_p, sample_conditions, translate_mixed  # noqa: E402
 from udebench_ude.translate_physics import CONDITIONS, PhysicsTranslator, koschmieder  # noqa: E402
 
-from tests.test_ude_conftest_helpers import render_plane  # noqa: E402
+from tests.ude_helpers import render_plane  # noqa: E402
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from udebench_ude.losses import photometric_error  # noqa: E402
 from udebench_ude.reliability import photometric_mask  # noqa: E402
 from udebench_ude.warping import backproject, project, warp  # noqa: E402
 
-from tests.test_ude_conftest_helpers import PlaneSequenceSplit, plane_intrinsics  # noqa: E402
+from tests.ude_helpers import PlaneSequenceSplit, plane_intrinsics  # noqa: E402
 
 
 def _plane_batch(**kwargs):

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from udebench import __version__
-from udebench.errors import one_line_errors
+from udebench.errors import UdebenchError, one_line_errors
 from udebench.evaluation.alignment import ALIGNMENTS
 from udebench.options import ON_ERROR
 from udebench.results.store import DEFAULT_RESULTS_PATH
@@ -85,12 +85,34 @@ def _describe(spec: Any) -> str:
 
 
 @cli.command(name="plugins")
+@click.argument("name", required=False)
+@click.option("--check", "run_check", is_flag=True,
+              help="Run the conformance kit (udebench.testing) on every model, translator, metric and split that NAME "
+                   "(a distribution, entry point or registered name; default: everything) registers: one line each, "
+                   "exit 1 on a failure.")
+@click.option("--data-root", default=None, envvar="UDEBENCH_DATA_ROOT",
+              help="With --check: root folder of real datasets (splits without data are skipped).")
+@click.option("--device", default="cpu", show_default=True, help="With --check: where models run.")
+@click.option("--weights", default=None,
+              help="With --check and NAME a model or translator: these weights instead of its test_weights.")
+@click.option("--verbose", "-v", is_flag=True, help="With --check: one line per check instead of per thing.")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def plugins_command(as_json: bool) -> None:
-    """Show each loaded plugin, the distribution it came from and what it registered."""
+def plugins_command(name: str | None, run_check: bool, data_root: str | None, device: str, weights: str | None,
+                    verbose: bool, no_progress: bool, as_json: bool) -> None:
+    """Show each loaded plugin (distribution==version) and what it registered; --check runs the conformance kit."""
+    if run_check:
+        _check_plugins(name, data_root=data_root, device=device, weights=weights, verbose=verbose,
+                       progress=not no_progress, as_json=as_json)
+        return
     from udebench.plugins import loaded_plugins
 
     rows = loaded_plugins()
+    if name is not None:
+        rows = [row for row in rows if name in (row["provider"], row["provider"].split("==")[0]) or
+                name in row["modules"]]
+        if not rows:
+            raise UdebenchError(f"no loaded plugin is called {name!r}; `udebench plugins` lists them")
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -101,6 +123,40 @@ def plugins_command(as_json: bool) -> None:
             click.echo(f"  {kind}: {', '.join(sorted(names))}")
         if row["hooks"]:
             click.echo(f"  hooks: {', '.join(row['hooks'])}")
+
+
+def _check_plugins(name: str | None, *, data_root: str | None, device: str, weights: str | None, verbose: bool,
+                   progress: bool, as_json: bool) -> None:
+    """``udebench plugins --check``: the kit's findings, one line per thing as each finishes; exit 1 on a failure."""
+    from dataclasses import asdict
+
+    from udebench.progress import progress_bar
+    from udebench.testing import check, items_to_check, report_lines
+
+    items = items_to_check(name)
+    if weights is not None and not (len(items) == 1 and items[0][0] in ("models", "translators")):
+        raise UdebenchError("--weights: name one model or translator to check with them (udebench plugins NAME "
+                            "--check --weights PATH)")
+    findings = []
+    with progress_bar("checking", total=len(items), unit="things", enabled=progress and not as_json) as bar:
+        for kind, item in items:
+            found = check(kind, item, data_root=data_root, device=device, weights=weights)
+            findings += found
+            if not as_json:
+                for line in [f.line() for f in found] if verbose else report_lines(found):
+                    color = "red" if line.startswith("FAILED") or line.startswith("failed") else (
+                        "yellow" if line.startswith("skipped") else None)
+                    click.secho(line, fg=color)
+            bar.advance(1, info=item)
+    failed = sorted({(f.kind, f.name) for f in findings if f.failed})
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in findings], indent=2))
+    else:
+        skipped = len({(f.kind, f.name) for f in findings if f.outcome == "skipped"} - set(failed))
+        click.echo(f"{len(items)} checked: {len(items) - len(failed) - skipped} ok, {len(failed)} failed, "
+                   f"{skipped} skipped")
+    if failed:
+        sys.exit(1)
 
 
 @cli.command(name="evaluate")
@@ -208,8 +264,10 @@ def _add_core_groups() -> None:
     from udebench.data.commands import data_group
     from udebench.leaderboard.commands import leaderboard
     from udebench.results.commands import results
+    from udebench.scaffold.commands import new_plugin
 
     cli.add_command(results)
+    cli.add_command(new_plugin)
     cli.add_command(leaderboard)
     cli.add_command(data_group)
 

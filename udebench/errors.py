@@ -29,6 +29,10 @@ class CorruptSampleError(UdebenchError):
     """A sample's file could not be read."""
 
 
+class MetricError(UdebenchError, ValueError):
+    """A metric function (usually a plugin's) raised, or returned something other than one value per image."""
+
+
 def one_line_errors(f: F) -> F:
     """Turn a :class:`UdebenchError` into click's one-line ``Error: ...`` (exit 1), with or without the main CLI."""
 

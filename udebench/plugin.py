@@ -19,6 +19,9 @@ Contracts: :class:`DepthModel` (what a model factory returns), :class:`Trainable
 Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`build_translator`, :func:`resolve_device`,
 :func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`,
 :func:`sample_seed`, and the errors users see as one line (:class:`UdebenchError`, ...).
+
+A plugin's tests may also use :mod:`udebench.testing`, the conformance kit
+(``assert_plugin_conforms(my_plugin)``; ``udebench plugins --check`` from the shell).
 """
 
 from __future__ import annotations

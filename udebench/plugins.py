@@ -10,7 +10,7 @@ from typing import Any
 import pluggy
 
 from udebench import hookspecs
-from udebench.errors import DuplicateNameError
+from udebench.errors import DuplicateNameError, UdebenchError
 from udebench.specs import (
     DatasetSpec,
     MetricSpec,
@@ -19,6 +19,7 @@ from udebench.specs import (
     SplitSpec,
     TrainerSpec,
     TranslatorSpec,
+    name_problem,
 )
 
 ENTRY_POINT_GROUP = "udebench"
@@ -83,9 +84,7 @@ def load_plugins() -> pluggy.PluginManager:
             continue
         try:
             plugin = ep.load()
-        except Exception as exc:  # a broken plugin must not break the others
-            from udebench.errors import UdebenchError
-
+        except Exception as exc:  # stop with one line naming the plugin, rather than run without it unnoticed
             raise UdebenchError(f"plugin {ep.name!r} (distribution {dist_name}) failed to import: {exc}") from exc
         pm.register(plugin, name=ep.name)
         version = ep.dist.version if ep.dist is not None else "?"
@@ -116,13 +115,16 @@ def _registrar(table: dict[str, Registered], kind: str, spec_cls: type, provider
         if not isinstance(spec, spec_cls):
             got = type(spec).__name__
             raise TypeError(f"plugin {provider}: register_{kind} expects {spec_cls.__name__}, got {got}")
+        problem = name_problem(spec.name)
+        if problem:
+            raise UdebenchError(f"plugin {provider}: {kind[:-1]} name {spec.name!r} {problem}")
         if spec.name in table:
             other = table[spec.name].provider
             raise DuplicateNameError(
                 f"{kind[:-1]} {spec.name!r} is registered twice: by {other} and by {provider}; "
                 "uninstall one or limit loading with UDEBENCH_LOAD_PLUGINS"
             )
-        table[spec.name] = Registered(kind=kind, spec=spec, provider=provider)
+        table[spec.name] = Registered(spec=spec, provider=provider)
 
     return register
 

@@ -18,6 +18,17 @@ DEFAULT_ALIGNMENT: dict[str, str] = {
 }
 
 
+def name_problem(name: Any) -> str | None:
+    """Why ``name`` cannot be registered, or None: names are non-empty strings without whitespace, ``,`` (lists
+    on the command line are comma-separated) or ``@`` (it marks translated splits ``<split>@<translator>-<c>``)."""
+    if not isinstance(name, str) or not name:
+        return "must be a non-empty string"
+    bad = sorted({c for c in name if c.isspace() or c in ",@"})
+    if bad:
+        return f"must not contain {' or '.join(repr(c) for c in bad)}"
+    return None
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A depth model a plugin offers.
@@ -160,7 +171,5 @@ class TrainerSpec:
 class Registered:
     """One registration: the spec and the distribution (or plugin) that provided it."""
 
-    kind: str
     spec: Any
     provider: str
-    extra: dict[str, Any] = field(default_factory=dict)

@@ -341,12 +341,12 @@ def compute_metrics(
 
     The built-in functions share one gather of the valid pixels (as :func:`depth_metrics`); any other
     function (a plugin's) is called as it is and must return ``B`` values (NaN where the image has no
-    pixel the metric counts). A wrong shape is a ValueError naming the metric.
+    pixel the metric counts). A function that raises, or returns another shape, is a one-line
+    :class:`udebench.errors.MetricError` naming the metric.
     """
     import torch
 
     pred, gt, valid = as_bhw(pred, "pred"), as_bhw(gt, "gt"), as_bhw(valid, "valid")
-    batch = gt.shape[0]
     out: dict[str, torch.Tensor] = {}
     pixels: ValidPixels | None = None
     for name, fn in metrics.items():
@@ -355,14 +355,30 @@ def compute_metrics(
             pixels = pixels or ValidPixels(pred, gt, valid)
             out[name] = kernel(pixels).to(torch.float64)
             continue
-        value = torch.as_tensor(fn(pred, gt, valid)).detach()
-        if value.dim() == 2 and value.shape[1] == 1:
-            value = value[:, 0]
-        if tuple(value.shape) != (batch,):
-            raise ValueError(f"metric {name!r} returned shape {tuple(value.shape)}; a metric returns one value per "
-                             f"image, shape [{batch}]")
-        out[name] = value.to(device=gt.device, dtype=torch.float64)
+        out[name] = _call_metric(name, fn, pred, gt, valid)
     return out
+
+
+def _call_metric(name: str, fn: Callable[..., torch.Tensor], pred: torch.Tensor, gt: torch.Tensor,
+                 valid: torch.Tensor) -> torch.Tensor:
+    """A plugin's metric on the batch as float64 ``[B]``; what it raises or a wrong shape is a one-line MetricError."""
+    import torch
+
+    from udebench.errors import MetricError
+
+    batch = gt.shape[0]
+    try:
+        value = torch.as_tensor(fn(pred, gt, valid)).detach()
+    except Exception as exc:  # any failure inside a plugin's function: name the metric, keep the cause chained
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "no message"
+        raise MetricError(f"metric {name!r} failed on a batch of {batch} image(s): {type(exc).__name__}: {detail}; "
+                          f"fix the plugin that registers it, or leave it out with --metrics") from exc
+    if value.dim() == 2 and value.shape[1] == 1:
+        value = value[:, 0]
+    if tuple(value.shape) != (batch,):
+        raise MetricError(f"metric {name!r} returned shape {tuple(value.shape)}; a metric returns one value per "
+                          f"image, shape [{batch}] (NaN for an image without a pixel it counts)")
+    return value.to(device=gt.device, dtype=torch.float64)
 
 
 def depth_metrics(

@@ -111,6 +111,8 @@ def show_run(run_id: int, results_path: Path | None, as_json: bool) -> None:
         "finished_at",
     ):
         head.add_row(key, _fmt(summary[key]))
+    for role, provider in sorted(summary["providers"].items()):  # the distribution==version that supplied it
+        head.add_row(f"{role} from", provider)
     head.add_row("options", json.dumps(summary["options"], sort_keys=True))
     head.add_row("versions", json.dumps(summary["versions"], sort_keys=True))
     metrics = Table(title="mean over ok samples")

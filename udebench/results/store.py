@@ -39,7 +39,11 @@ RESULTS_ENV = "UDEBENCH_RESULTS"
 def default_results_path() -> Path:
     """``$UDEBENCH_RESULTS`` if set, else ``./udebench-results/results.sqlite`` (read at call time)."""
     return Path(os.environ.get(RESULTS_ENV) or DEFAULT_RESULTS_PATH)
+
+
 SCHEMA_VERSION = 1
+#: CSV export columns naming the distribution==version that supplied the run's model and translator.
+PROVIDER_COLUMNS: dict[str, str] = {"model_provider": "model", "translator_provider": "translator"}
 
 RUN_STATUSES = ("running", "complete", "failed", "interrupted")
 FINAL_STATUSES = ("complete", "failed", "interrupted")
@@ -494,8 +498,11 @@ class ResultsStore:
         metric_names = sorted({name for samples in per_run for s in samples for name in s["metrics"]})
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["run_id", "model", "tag", "split", "sample_id", "index", "status", *metric_names])
+        writer.writerow(["run_id", "model", "tag", "split", *PROVIDER_COLUMNS, "sample_id", "index", "status",
+                         *metric_names])
         for run, samples in zip(runs, per_run, strict=True):
+            providers = run["options"].get("providers") or {}
+            provider_cells = [providers.get(role, "") for role in PROVIDER_COLUMNS.values()]
             for s in samples:
                 cells = [repr(s["metrics"][m]) if m in s["metrics"] else "" for m in metric_names]
                 writer.writerow(
@@ -504,6 +511,7 @@ class ResultsStore:
                         run["model"],
                         run["tag"] or "",
                         run["split"],
+                        *provider_cells,
                         s["sample_id"],
                         s["index"],
                         s["status"],

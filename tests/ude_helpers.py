@@ -1,8 +1,6 @@
-"""Shared helpers for the UDE tests: tiny configs, a plane-world sequence split, the plugin fixture."""
+"""Shared helpers for the UDE tests: tiny configs and a plane-world sequence split."""
 
 from __future__ import annotations
-
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -79,22 +77,3 @@ def tiny_config(tmp_path, *, trainer: str = "rgd", teacher: str | None = None, *
     for key, value in sections.items():
         cfg[key] = {**cfg.get(key, {}), **value} if isinstance(value, dict) else value
     return cfg
-
-
-@contextmanager
-def registered_ude_plugin():
-    """The UDE plugin module registered for a block (tests load no installed plugin); test modules wrap it in a
-    ``ude_plugin`` fixture."""
-    import udebench_ude.plugin
-
-    from udebench import plugins
-
-    plugins.load_plugins()
-    if plugins.pm.is_registered(udebench_ude.plugin):  # loaded from its entry point (UDEBENCH_LOAD_PLUGINS unset)
-        yield udebench_ude.plugin
-        return
-    plugins.register_plugin(udebench_ude.plugin, name="ude")
-    try:
-        yield udebench_ude.plugin
-    finally:
-        plugins.unregister_plugin(udebench_ude.plugin)
