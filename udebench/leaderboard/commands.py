@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from udebench.errors import UnknownNameError
-from udebench.leaderboard.tables import DEFAULT_MEAN_LABEL, DEFAULT_METRICS, FORMATS
+from udebench.leaderboard.options import DEFAULT_MEAN_LABEL, DEFAULT_METRICS, DEFAULT_RESAMPLES
+from udebench.leaderboard.render import FORMATS
 from udebench.results.commands import one_line_errors, open_store, results_option
 
 
@@ -31,6 +32,11 @@ def higher_is_better_map(metrics: list[str]) -> dict[str, bool]:
     return {m: bool(known[m].spec.higher_is_better) for m in metrics}
 
 
+def named_splits(splits: str) -> tuple[str, ...]:
+    """The splits named outright (not globs) in ``--splits``: they keep the order the user gave them in."""
+    return tuple(name.strip() for name in splits.split(",") if name.strip() and not any(c in name for c in "*?["))
+
+
 @click.command("leaderboard")
 @click.option("--splits", default="*", show_default=True, help="split names or globs, comma-separated (e.g. 'synth-*')")
 @click.option(
@@ -51,7 +57,19 @@ def higher_is_better_map(metrics: list[str]) -> dict[str, bool]:
     "e.g. 'synth-night,synth-rain,synth-fog,synth-snow'",
 )
 @click.option("--mean-label", default=DEFAULT_MEAN_LABEL, show_default=True, help="header of the --mean-over column")
-@click.option("--decimals", type=click.IntRange(0, 12), default=3, show_default=True)
+@click.option("--robustness", is_flag=True,
+              help="per condition group (synth, nuscenes, robotcar, kitti-c, ...): DEE per condition, mCE against "
+                   "--reference and mRR against each model's own clean split (RoboDepth)")
+@click.option("--reference", default=None,
+              help="row (model or model[tag]) that mCE divides by [default: the group's published reference, "
+                   "e.g. RoboDepth's MonoDepth2-R18 for KITTI-C; none for other groups]")
+@click.option("--ci", is_flag=True, help="95 % bootstrap intervals (images resampled) on every mean and score")
+@click.option("--resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES, show_default=True,
+              help="bootstrap resamples for --ci")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the --ci resampling")
+@click.option("--counts", is_flag=True, help="show how many images each cell averages")
+@click.option("--decimals", type=click.IntRange(0, 12), default=None,
+              help="decimals of every column [default: 3, and 2 for mCE and mRR in %]")
 @click.option("--title", default=None, help="title (HTML heading, Markdown heading, LaTeX comment)")
 @one_line_errors
 def leaderboard(
@@ -62,22 +80,38 @@ def leaderboard(
     results_path: Path | None,
     mean_over: str | None,
     mean_label: str,
-    decimals: int,
+    robustness: bool,
+    reference: str | None,
+    ci: bool,
+    resamples: int,
+    seed: int,
+    counts: bool,
+    decimals: int | None,
     title: str | None,
 ) -> None:
-    """Leaderboard of the newest complete run per model and split, from the results store."""
-    from udebench.leaderboard.tables import leaderboard_frame, render_table
+    """Leaderboard of the newest complete run per model and split, from the results store.
+
+    A full run is preferred to a newer --limit run; cells built from a --limit run are marked †, cells
+    from runs that skipped samples with an error ‡.
+    """
+    from udebench.leaderboard.options import TableOptions
+    from udebench.leaderboard.render import render_table
+    from udebench.leaderboard.tables import leaderboard_frame
 
     metrics = parse_metrics(metric_args)
-    hib = higher_is_better_map(metrics)
+    options = TableOptions(
+        splits=splits, metrics=tuple(metrics), higher_is_better=higher_is_better_map(metrics), mean_over=mean_over,
+        mean_label=mean_label, split_order=named_splits(splits), robustness=robustness, reference=reference, ci=ci,
+        n_resamples=resamples, seed=seed,
+    )
     with open_store(results_path) as store:
-        # splits named outright (not globs) keep the order the user gave them in
-        named = [name.strip() for name in splits.split(",") if name.strip() and not any(c in name for c in "*?[")]
-        df = leaderboard_frame(
-            store, splits=splits, metrics=metrics, higher_is_better=hib, mean_over=mean_over, mean_label=mean_label,
-            split_order=named,
-        )
-    text = render_table(df, fmt, hib, decimals=decimals, title=title)
+        df = leaderboard_frame(store, options)
+    text = render_table(df, fmt, decimals=decimals, title=title, counts=counts)
+    write_or_echo(text, output)
+
+
+def write_or_echo(text: str, output: Path | None) -> None:
+    """``text`` to ``output`` (its folder made), or to stdout."""
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:

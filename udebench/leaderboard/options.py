@@ -1,0 +1,37 @@
+"""What a leaderboard shows, as one frozen record that travels CLI → table builder."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_METRICS: tuple[str, ...] = ("abs_rel", "rmse", "a1")
+DEFAULT_MEAN_LABEL = "mean(adverse)"
+DEFAULT_RESAMPLES = 2000
+DEFAULT_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """Which runs, columns and statistics a leaderboard has (rendering choices such as decimals are apart).
+
+    ``splits`` and ``mean_over`` take split names or fnmatch globs (a tuple or a comma-separated string).
+    ``robustness`` adds, per condition group, DEE per condition, mCE against ``reference`` (a row label; by
+    default a published reference where the group has one) and mRR against each model's own clean split.
+    ``ci`` adds percentile-bootstrap intervals (``n_resamples`` per-image resamples, seeded by ``seed``).
+    """
+
+    splits: str | tuple[str, ...] | None = "*"
+    metrics: tuple[str, ...] = DEFAULT_METRICS
+    #: metric -> True when higher is better (↑), as the metric registry says
+    higher_is_better: Mapping[str, bool] = field(default_factory=dict)
+    mean_over: str | tuple[str, ...] | None = None
+    mean_label: str = DEFAULT_MEAN_LABEL
+    #: splits named outright keep this order; the others follow, grouped by dataset
+    split_order: tuple[str, ...] = ()
+    robustness: bool = False
+    reference: str | None = None
+    ci: bool = False
+    confidence: float = DEFAULT_CONFIDENCE
+    n_resamples: int = DEFAULT_RESAMPLES
+    seed: int = 0
