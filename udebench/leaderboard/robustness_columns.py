@@ -147,7 +147,8 @@ class StoredRow(Reference):
         return None if any(v is None for v in values) else values  # type: ignore[return-value]
 
     def resampled(self, group: ConditionGroup, condition: str) -> list[Any] | None:
-        return [self.split_resampled(s) for s in group.conditions[condition].values()]
+        draws = [self.split_resampled(s) for s in group.conditions[condition].values()]
+        return None if any(d is None for d in draws) else draws
 
     def missing(self, group: ConditionGroup) -> list[str]:
         return [s for c, levels in group.conditions.items() for s in levels.values() if self.split_dee(s) is None]
