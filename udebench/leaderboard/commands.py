@@ -118,3 +118,32 @@ def write_or_echo(text: str, output: Path | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+
+
+@click.command("compare")
+@click.argument("a")
+@click.argument("b")
+@click.option("--split", "-s", required=True, help="the split both models were evaluated on")
+@click.option("--metric", default="abs_rel", show_default=True, help="the per-image metric to compare")
+@results_option
+@click.option("--resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES, show_default=True,
+              help="paired bootstrap resamples")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the bootstrap")
+@click.option("--json", "as_json", is_flag=True, help="print the comparison as one JSON object")
+@one_line_errors
+def compare(a: str, b: str, split: str, metric: str, results_path: Path | None, resamples: int, seed: int,
+            as_json: bool) -> None:
+    """Compare models A and B (`model` or `model[tag]`) on SPLIT, image by image.
+
+    Pairs their images by sample id and reports the mean difference A − B with its paired-bootstrap
+    interval, the Wilcoxon signed-rank p-value and how many images each wins. Refuses when the two runs
+    do not cover the same images.
+    """
+    import json
+
+    from udebench.leaderboard.compare import compare_runs, describe
+
+    higher = higher_is_better_map([metric])[metric]
+    with open_store(results_path) as store:
+        result = compare_runs(store, a, b, split, metric, higher_is_better=higher, n_resamples=resamples, seed=seed)
+    click.echo(json.dumps(result.to_dict()) if as_json else describe(result), nl=as_json)
