@@ -147,3 +147,50 @@ def compare(a: str, b: str, split: str, metric: str, results_path: Path | None, 
     with open_store(results_path) as store:
         result = compare_runs(store, a, b, split, metric, higher_is_better=higher, n_resamples=resamples, seed=seed)
     click.echo(json.dumps(result.to_dict()) if as_json else describe(result), nl=as_json)
+
+
+@click.command("report")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the HTML file to write (one self-contained file)")
+@click.option("--models", default=None, help="rows to show: labels (model or model[tag]) or globs, comma-separated")
+@click.option("--splits", default="*", show_default=True, help="split names or globs, comma-separated")
+@click.option("--metric", default="abs_rel", show_default=True, help="metric of the charts and of the worst images")
+@click.option("--metrics", "metric_args", multiple=True,
+              help=f"table metrics, repeatable or comma-separated (default: {','.join(DEFAULT_METRICS)})")
+@click.option("--mean-over", default=None, help="splits to average into an extra table column group")
+@click.option("--reference", default=None, help="row that mCE divides by (see `udebench leaderboard --help`)")
+@click.option("--samples", "sample_ids", multiple=True,
+              help="sample id to show for every model on every split (repeatable) [default: the first image all "
+                   "runs of a split scored]")
+@click.option("--worst", type=click.IntRange(min=0), default=3, show_default=True,
+              help="worst images per model (0: none)")
+@click.option("--weights", "weights", multiple=True, type=click.Path(exists=True),
+              help="weights file of a tagged run (repeatable); matched to runs by sha256")
+@click.option("--device", default="cpu", show_default=True, help="device to re-predict on")
+@click.option("--data-root", default=None, envvar="UDEBENCH_DATA_ROOT", help="root folder of real datasets")
+@click.option("--title", default="udebench report", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the bootstrap intervals")
+@click.option("--no-progress", is_flag=True, help="hide the progress bar")
+@results_option
+@one_line_errors
+def report(output: Path, models: str | None, splits: str, metric: str, metric_args: tuple[str, ...],
+           mean_over: str | None, reference: str | None, sample_ids: tuple[str, ...], worst: int,
+           weights: tuple[str, ...], device: str, data_root: str | None, title: str, seed: int, no_progress: bool,
+           results_path: Path | None) -> None:
+    """Write one self-contained HTML report: table, charts with intervals, degradation, qualitative grids.
+
+    The grids re-run each model on a few samples (the chosen ones and its worst ones) with the run's own
+    weights; a model that cannot be loaded here gets a note instead of a grid.
+    """
+    from udebench.leaderboard.options import ReportOptions, TableOptions
+    from udebench.leaderboard.report.page import build_report
+
+    metrics = parse_metrics(metric_args)
+    hib = higher_is_better_map(list(dict.fromkeys([*metrics, metric])))
+    table = TableOptions(splits=splits, models=models, metrics=tuple(metrics), higher_is_better=hib,
+                         mean_over=mean_over, split_order=named_splits(splits), reference=reference, seed=seed)
+    options = ReportOptions(table=table, metric=metric, samples=sample_ids, worst=worst, weights=weights,
+                            device=device, data_root=data_root, title=title, progress=not no_progress)
+    with open_store(results_path) as store:
+        text = build_report(store, options)
+    write_or_echo(text, output)

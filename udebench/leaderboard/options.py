@@ -22,6 +22,8 @@ class TableOptions:
     """
 
     splits: str | tuple[str, ...] | None = "*"
+    #: rows to show: labels (``model`` or ``model[tag]``) or globs, a tuple or comma-separated; None = all
+    models: str | tuple[str, ...] | None = None
     metrics: tuple[str, ...] = DEFAULT_METRICS
     #: metric -> True when higher is better (↑), as the metric registry says
     higher_is_better: Mapping[str, bool] = field(default_factory=dict)
@@ -35,3 +37,24 @@ class TableOptions:
     confidence: float = DEFAULT_CONFIDENCE
     n_resamples: int = DEFAULT_RESAMPLES
     seed: int = 0
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What ``udebench report`` puts in its HTML file besides the table (``table``)."""
+
+    table: TableOptions = field(default_factory=TableOptions)
+    #: the metric of the charts and of "worst images"
+    metric: str = "abs_rel"
+    #: sample ids shown for every model on every split; () = the first image all shown runs of a split share
+    samples: tuple[str, ...] = ()
+    #: how many worst images per model (0 = none)
+    worst: int = 3
+    #: weights files to re-run tagged runs with, matched to runs by sha256
+    weights: tuple[str, ...] = ()
+    device: str | None = "cpu"
+    data_root: str | None = None
+    title: str = "udebench report"
+    #: at most this many splits get a grid of the chosen samples (KITTI-C has 90)
+    max_grid_splits: int = 8
+    progress: bool = True

@@ -97,9 +97,9 @@ def leaderboard_frame(store: ResultsStore, options: TableOptions | None = None, 
     """The leaderboard of ``store`` as :class:`TableOptions` (or its fields by keyword) describe it.
 
     ``mean_over`` adds a ``mean_label`` block: per metric, the unweighted mean over those splits, NaN for
-    a row that lacks any of them. ``df.attrs``: ``sources`` ({row: {split: CellSource}}), ``n_samples`` and
-    ``run_ids`` ({row: {split: int}}), ``blocks`` ({block: [splits behind it]}), ``cell_splits`` ({(block,
-    metric): [splits behind that column]}), ``intervals`` and ``counts``
+    a row that lacks any of them. ``df.attrs``: ``splits`` (the split blocks, in order), ``sources`` ({row:
+    {split: CellSource}}), ``n_samples`` and ``run_ids`` ({row: {split: int}}), ``blocks`` ({block: [splits
+    behind it]}), ``cell_splits`` ({(block, metric): [splits behind that column]}), ``intervals`` and ``counts``
     ({row: {(block, metric): ...}}), ``higher_is_better``, ``metrics``, ``mean_label``, ``mean_over``,
     ``percent`` (columns in %), ``ci`` (confidence, resamples, seed, or None), ``notes`` and ``results_path``.
     """
@@ -112,8 +112,12 @@ def leaderboard_frame(store: ResultsStore, options: TableOptions | None = None, 
     all_runs = store.latest_complete_runs()
     split_patterns = _patterns(options.splits)
     shown = [r for r in all_runs if any(fnmatch.fnmatchcase(r.split, p) for p in split_patterns)]
+    if options.models is not None:
+        row_patterns = _patterns(options.models)
+        shown = [r for r in shown if any(r.label == p or fnmatch.fnmatchcase(r.label, p) for p in row_patterns)]
     if not shown:
         what = "" if split_patterns == ["*"] else f" for splits {','.join(split_patterns)}"
+        what += "" if options.models is None else f" of models {','.join(_patterns(options.models))}"
         stored = sorted({r.split for r in all_runs})
         hint = f" (complete runs exist for: {', '.join(stored)})" if stored else ""
         raise UdebenchError(
@@ -198,6 +202,7 @@ def leaderboard_frame(store: ResultsStore, options: TableOptions | None = None, 
         sources=sources,
         n_samples={r: {s: c.n_samples for s, c in sources[r].items()} for r in shown_rows},
         run_ids={r: {s: c.run_id for s, c in sources[r].items()} for r in shown_rows},
+        splits=column_splits,
         blocks=blocks,
         cell_splits=cell_splits,
         intervals=intervals if options.ci else {},
