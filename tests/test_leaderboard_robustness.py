@@ -270,3 +270,33 @@ def test_the_shipped_reference_is_robodepths_monodepth2_r18_row_and_reproduces_i
     assert reference.clean == clean and [reference.dee[c] for c in CORRUPTIONS] == per_corruption
     assert round(100 * mean_resilience_rate(reference.dee, reference.clean), 2) == reference.published_percent["mRR"]
     assert reference.severities == (1, 2, 3, 4, 5) and "ldkong1205/RoboDepth" in reference.source
+
+
+# ---------------------------------------------------------------------- splits declare their group
+@pytest.mark.parametrize(("split", "group", "clean", "condition", "severity"), [
+    ("synth-night", "synth", "synth-day", "night", None),
+    ("synth-snow", "synth", "synth-day", "snow", None),
+    ("nuscenes-rain", "nuscenes", "nuscenes-day", "rain", None),
+    ("robotcar-night", "robotcar", "robotcar-day", "night", None),
+    ("drivingstereo-foggy", "drivingstereo", "drivingstereo-sunny", "foggy", None),
+    ("kitti-c-fog-3", "kitti-c", "kitti-eigen", "fog", 3),
+    ("synth-day@corrupt-fog-3", "synth-day@corrupt-fog", "synth-day", "3", None),
+])
+def test_adverse_splits_declare_their_group_and_clean_split(split, group, clean, condition, severity):
+    from udebench.plugins import split_spec
+    from udebench.specs import AdverseCondition
+
+    assert split_spec(split).adverse == AdverseCondition(group, clean, condition, severity)
+
+
+@pytest.mark.parametrize("split", ["synth-day", "nuscenes-day", "robotcar-day", "kitti-eigen", "drivingstereo-sunny"])
+def test_clean_splits_are_not_adverse(split):
+    from udebench.plugins import split_spec
+
+    assert split_spec(split).adverse is None
+
+
+def test_models_option_keeps_only_those_rows(store):
+    df = frame(store, models="model", reference="ref")
+    assert list(df.index) == ["model"]
+    assert df.loc["model", (BLOCK, "mCE")] == pytest.approx(MODEL_MCE)  # the reference row still counts

@@ -122,3 +122,28 @@ def test_headless_chromium_loads_every_image_and_finds_the_table(page, tmp_path)
     assert found["images"] >= 5 and found["broken"] == []
     assert found["rows"] == 2 and "synth-night" in found["header"]  # tiny and ghost
     assert shot.startswith(b"\x89PNG") and len(shot) > 20_000
+
+
+def test_a_graded_group_gets_severity_curves_and_missing_models_get_notes(tmp_path):
+    from udebench.leaderboard.options import ReportOptions, TableOptions
+    from udebench.leaderboard.report.page import build_report
+
+    with ResultsStore(tmp_path / "kitti-c.sqlite") as store:
+        for model, offset in (("robust", 0.0), ("fragile", 0.05)):
+            for split, value in [("kitti-eigen", 0.1)] + [(f"kitti-c-{c}-{s}", 0.1 + offset * s + 0.01 * s)
+                                                          for c in ("fog", "dark") for s in range(1, 6)]:
+                run = store.open_run(model=model, tag=None, split=split,
+                                     options={"alignment": "median", "min_depth": 1e-3, "max_depth": 80.0},
+                                     weights_sha256=None, versions={}, n_expected=1)
+                store.add_samples(run.run_id, [{"sample_id": "2011_09_26/0001 l", "index": 0, "status": "ok",
+                                                "metrics": {"abs_rel": value, "a1": 1 - value}}])
+                store.finish_run(run.run_id, "complete")
+        text = html.unescape(build_report(store, ReportOptions(
+            table=TableOptions(splits="kitti-*", metrics=("abs_rel", "a1"), higher_is_better={"abs_rel": False,
+                                                                                               "a1": True}),
+            worst=1, progress=False)))
+    assert "kitti-c: abs_rel ↓ against severity, one panel per condition" in text
+    assert "kitti-c: relative change of abs_rel ↓ from kitti-eigen" in text
+    assert "robust: model robust is not installed here" in text
+    assert "over the 2 shown of its 18 conditions, so not comparable with its published mCE" in text
+    assert "No model could be re-run here" in text

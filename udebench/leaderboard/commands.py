@@ -39,6 +39,7 @@ def named_splits(splits: str) -> tuple[str, ...]:
 
 @click.command("leaderboard")
 @click.option("--splits", default="*", show_default=True, help="split names or globs, comma-separated (e.g. 'synth-*')")
+@click.option("--models", default=None, help="rows to show: labels (model or model[tag]) or globs, comma-separated")
 @click.option(
     "--metrics",
     "metric_args",
@@ -74,6 +75,7 @@ def named_splits(splits: str) -> tuple[str, ...]:
 @one_line_errors
 def leaderboard(
     splits: str,
+    models: str | None,
     metric_args: tuple[str, ...],
     fmt: str,
     output: Path | None,
@@ -100,9 +102,9 @@ def leaderboard(
 
     metrics = parse_metrics(metric_args)
     options = TableOptions(
-        splits=splits, metrics=tuple(metrics), higher_is_better=higher_is_better_map(metrics), mean_over=mean_over,
-        mean_label=mean_label, split_order=named_splits(splits), robustness=robustness, reference=reference, ci=ci,
-        n_resamples=resamples, seed=seed,
+        splits=splits, models=models, metrics=tuple(metrics), higher_is_better=higher_is_better_map(metrics),
+        mean_over=mean_over, mean_label=mean_label, split_order=named_splits(splits), robustness=robustness,
+        reference=reference, ci=ci, n_resamples=resamples, seed=seed,
     )
     with open_store(results_path) as store:
         df = leaderboard_frame(store, options)

@@ -319,9 +319,16 @@ def _robustness(groups: list[Any], rows: list[str], runs: Mapping[str, Mapping[s
                 notes.append(f"{group.label}: no mCE: the reference {reference.label} lacks {', '.join(lacking)}")
                 reference = None
             else:
-                source = getattr(getattr(reference, "published", None), "source", None)
-                notes.append(f"{group.label}: mCE against {reference.label}" + (f" ({source})" if source else "")
-                             + f"; mRR against each model's own {group.clean_split}; mCE and mRR in %")
+                published = getattr(reference, "published", None)
+                source = ""
+                if published is not None:
+                    source = f" ({published.source}"
+                    if len(group.conditions) < len(published.dee):
+                        source += f"; over the {len(group.conditions)} shown of its {len(published.dee)} conditions, "
+                        source += "so not comparable with its published mCE"
+                    source += ")"
+                notes.append(f"{group.label}: mCE against {reference.label}{source}; mRR against each model's own "
+                             f"{group.clean_split}; mCE and mRR in %")
         for label in rows:
             scores = group_scores(group, dee_of(label), reference,
                                   split_resampled=resampled_of(label) if options.ci else None,
