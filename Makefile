@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_metrics.py
 	$(BIN)/python benchmarks/bench_synth.py
 	$(BIN)/python benchmarks/bench_ude_train_speed.py
+	$(BIN)/python benchmarks/bench_leaderboard.py
 
 # Reproduces the shipped UDE weights (teacher, RGD student, two ablations); resumable.
 train-ude: install

@@ -300,3 +300,16 @@ def test_models_option_keeps_only_those_rows(store):
     df = frame(store, models="model", reference="ref")
     assert list(df.index) == ["model"]
     assert df.loc["model", (BLOCK, "mCE")] == pytest.approx(MODEL_MCE)  # the reference row still counts
+
+
+def test_a_table_with_intervals_and_robustness_imports_neither_scipy_nor_matplotlib(store):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from udebench.cli import cli; "
+             f"cli.main(['leaderboard', '--results', {str(store.path)!r}, '--metrics', 'abs_rel,a1', '--robustness', "
+             "'--reference', 'ref', "
+             "'--ci', '--resamples', '50'], standalone_mode=False); "
+             "print('HEAVY:' + ','.join(m for m in ('scipy', 'matplotlib', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
+    assert out.splitlines()[-1] == "HEAVY:"
