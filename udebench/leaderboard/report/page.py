@@ -202,7 +202,8 @@ def _qualitative(df: pd.DataFrame, rows: list[str], splits: list[str], runs: _Ru
     for row in rows:
         predictions = results.get(("worst", row), [])
         if predictions:
-            predictions.sort(key=lambda p: p.abs_rel, reverse=True)
+            if options.metric == "abs_rel":
+                predictions.sort(key=lambda p: p.abs_rel, reverse=True)
             parts.append(_figure(grid_png(predictions, title=f"{row}: worst images by {options.metric}"),
                                  f"{row}: its {len(predictions)} worst image(s) by {options.metric} over the shown "
                                  "splits"))
