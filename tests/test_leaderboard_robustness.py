@@ -313,3 +313,10 @@ def test_a_table_with_intervals_and_robustness_imports_neither_scipy_nor_matplot
              "print('HEAVY:' + ','.join(m for m in ('scipy', 'matplotlib', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
     assert out.splitlines()[-1] == "HEAVY:"
+
+
+def test_cli_reference_alone_adds_the_robustness_columns(store):
+    args = ["--results", str(store.path), "--metrics", "abs_rel,a1", "--reference", "ref", "--format", "csv"]
+    res = CliRunner().invoke(leaderboard, args)
+    assert res.exit_code == 0, res.output
+    assert f"model,{BLOCK}," in res.output

@@ -62,8 +62,8 @@ def named_splits(splits: str) -> tuple[str, ...]:
               help="per condition group (synth, nuscenes, robotcar, kitti-c, ...): DEE per condition, mCE against "
                    "--reference and mRR against each model's own clean split (RoboDepth)")
 @click.option("--reference", default=None,
-              help="row (model or model[tag]) that mCE divides by [default: the group's published reference, "
-                   "e.g. RoboDepth's MonoDepth2-R18 for KITTI-C; none for other groups]")
+              help="row (model or model[tag]) that mCE divides by; implies --robustness [default: the group's "
+                   "published reference, e.g. RoboDepth's MonoDepth2-R18 for KITTI-C; none for other groups]")
 @click.option("--ci", is_flag=True, help="95 % bootstrap intervals (images resampled) on every mean and score")
 @click.option("--resamples", type=click.IntRange(min=1), default=DEFAULT_RESAMPLES, show_default=True,
               help="bootstrap resamples for --ci")
@@ -103,7 +103,8 @@ def leaderboard(
     metrics = parse_metrics(metric_args)
     options = TableOptions(
         splits=splits, models=models, metrics=tuple(metrics), higher_is_better=higher_is_better_map(metrics),
-        mean_over=mean_over, mean_label=mean_label, split_order=named_splits(splits), robustness=robustness,
+        mean_over=mean_over, mean_label=mean_label, split_order=named_splits(splits),
+        robustness=robustness or reference is not None,  # a reference is only for the robustness columns
         reference=reference, ci=ci, n_resamples=resamples, seed=seed,
     )
     with open_store(results_path) as store:
