@@ -1,28 +1,67 @@
 #!/usr/bin/env bash
-# Evaluates the shipped UDE models on the five synth splits and writes leaderboards/synth.{md,csv,html}
-# plus the exported results they came from (leaderboards/synth-results.json).
+# The synth leaderboard, in two steps:
+#   evaluate  evaluates the shipped models on synth-{day,night,rain,fog,snow} into $STORE and exports the runs,
+#             per image, to leaderboards/synth-results.json (minutes on CPU; resumable);
+#   tables    imports that export into a fresh store and writes leaderboards/synth.{md,csv,html} (means, 95 %
+#             bootstrap intervals, mCE/mRR against $REFERENCE);
+#   report    the same, then leaderboards/synth-report.html (re-predicts a few images with each model).
+# No argument: tables and report (what `make leaderboard-synth` runs); `all`: evaluate, then tables and report.
+# Whatever export is committed, tables and report are rebuilt from it alone (a test checks the tables).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-U=${UDEBENCH:-.venv/bin/udebench}
+U=${UDEBENCH:-$PWD/.venv/bin/udebench}
 W=plugins/udebench-ude/udebench_ude/weights
 STORE=${STORE:-udebench-results/synth-leaderboard.sqlite}
-SPLITS="synth-day synth-night synth-rain synth-fog synth-snow"
+EXPORT=${EXPORT:-leaderboards/synth-results.json}
+OUT=${OUT:-leaderboards}
+REFERENCE=${REFERENCE:-ude_teacher}   # the mCE reference row: the clean-trained teacher
+SPLITS="synth-day,synth-night,synth-rain,synth-fog,synth-snow"
 ADVERSE="synth-night,synth-rain,synth-fog,synth-snow"
+TITLE="udebench synth leaderboard"
 
-for split in $SPLITS; do
-  $U evaluate --model ude_teacher --split "$split" --results "$STORE" --no-progress > /dev/null
-  $U evaluate --model ude_student --split "$split" --results "$STORE" --no-progress > /dev/null
-  for ablation in nomask dayonly; do
-    $U evaluate --model ude_student --weights "$W/ude_student_${ablation}_tiny_synth.safetensors" --tag "$ablation" \
-      --split "$split" --results "$STORE" --no-progress > /dev/null
+evaluate() {
+  for split in ${SPLITS//,/ }; do
+    $U evaluate --model ude_teacher --split "$split" --results "$STORE" --no-progress > /dev/null
+    $U evaluate --model ude_student --split "$split" --results "$STORE" --no-progress > /dev/null
+    for ablation in nomask dayonly; do
+      $U evaluate --model ude_student --weights "$W/ude_student_${ablation}_tiny_synth.safetensors" --tag "$ablation" \
+        --split "$split" --results "$STORE" --no-progress > /dev/null
+    done
+    $U evaluate --model ground_plane --split "$split" --results "$STORE" --no-progress > /dev/null
   done
-  $U evaluate --model ground_plane --split "$split" --results "$STORE" --no-progress > /dev/null
-done
+  $U results export --results "$STORE" --format json --output "$EXPORT"
+}
 
-mkdir -p leaderboards
-common=(--results "$STORE" --splits "${SPLITS// /,}" --metrics abs_rel,rmse,a1 --mean-over "$ADVERSE")
-$U leaderboard "${common[@]}" --format md --title "udebench synth leaderboard" --output leaderboards/synth.md
-$U leaderboard "${common[@]}" --format csv --output leaderboards/synth.csv
-$U leaderboard "${common[@]}" --format html --title "udebench synth leaderboard" --output leaderboards/synth.html
-$U results export --results "$STORE" --format json --output leaderboards/synth-results.json
-echo "wrote leaderboards/synth.{md,csv,html} and leaderboards/synth-results.json"
+# A fresh store from the export, in a folder of its own: tables name their source by its file name only.
+fresh_store() {
+  WORK=$(mktemp -d)
+  trap 'rm -rf "$WORK"' EXIT
+  $U results import "$EXPORT" --results "$WORK/synth-results.sqlite" > /dev/null
+  mkdir -p "$OUT"
+  OUT_ABS=$(cd "$OUT" && pwd)
+}
+
+tables() {
+  local common=(--results synth-results.sqlite --splits "$SPLITS" --metrics abs_rel,a1 --mean-over "$ADVERSE"
+                --robustness --reference "$REFERENCE" --ci)
+  (cd "$WORK" && $U leaderboard "${common[@]}" --format md --title "$TITLE" --output "$OUT_ABS/synth.md")
+  (cd "$WORK" && $U leaderboard "${common[@]}" --format csv --output "$OUT_ABS/synth.csv")
+  (cd "$WORK" && $U leaderboard "${common[@]}" --format html --counts --title "$TITLE" --output "$OUT_ABS/synth.html")
+}
+
+report() {
+  local weights=()
+  for file in "$PWD/$W"/*.safetensors; do weights+=(--weights "$file"); done  # tagged runs: matched by sha256
+  (cd "$WORK" && $U report --results synth-results.sqlite --splits "$SPLITS" --metrics abs_rel,a1 \
+    --mean-over "$ADVERSE" --reference "$REFERENCE" "${weights[@]}" --no-progress \
+    --title "udebench synth report" --output "$OUT_ABS/synth-report.html")
+}
+
+case "${1:-}" in
+  evaluate) evaluate ;;
+  tables) fresh_store; tables ;;
+  report) fresh_store; report ;;
+  all) evaluate; fresh_store; tables; report ;;
+  "") fresh_store; tables; report ;;
+  *) echo "usage: $0 [evaluate|tables|report|all]" >&2; exit 2 ;;
+esac

@@ -108,7 +108,7 @@ def test_leaderboard_is_built_from_the_store(tiny_plugin, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert {row["row"] for row in rows} == {"tiny", "tiny[other]"}
-    assert list(rows[0]) == ["row", "split", "n_samples", "abs_rel", "a1"]
+    assert list(rows[0]) == ["row", "split", "n_samples", "limit", "n_errors", "abs_rel", "a1"]
     tiny_row = next(row for row in rows if row["row"] == "tiny")
     assert float(tiny_row["abs_rel"]) == pytest.approx(night["metrics"]["abs_rel"], abs=5e-4)
     markdown = invoke("leaderboard", "--results", str(store), "--format", "md")

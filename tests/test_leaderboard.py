@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from udebench.errors import UdebenchError
 from udebench.leaderboard.commands import higher_is_better_map, leaderboard
-from udebench.leaderboard.tables import leaderboard_frame, order_splits, render_table
+from udebench.leaderboard.render import render_table
+from udebench.leaderboard.tables import leaderboard_frame, order_splits
 from udebench.results.store import ResultsStore
 
 HIB = {"abs_rel": False, "rmse": False, "a1": True}
@@ -188,11 +189,11 @@ def test_markdown_bolds_ties_at_the_printed_precision(store):
 
 def test_csv_is_long_with_exact_columns(frame):
     rows = list(csv.reader(io.StringIO(render_table(frame, "csv", HIB))))
-    assert rows[0] == ["row", "split", "n_samples", "abs_rel", "rmse", "a1"]
+    assert rows[0] == ["row", "split", "n_samples", "limit", "n_errors", "abs_rel", "rmse", "a1"]
     assert len(rows) == 1 + 2 * 3
     alpha_night = next(r for r in rows if r[:2] == ["alpha", "synth-night"])
-    assert alpha_night[2] == "3"
-    assert float(alpha_night[3]) == expected("alpha", None, "synth-night", "abs_rel")
+    assert alpha_night[2:5] == ["3", "", "0"]
+    assert float(alpha_night[5]) == expected("alpha", None, "synth-night", "abs_rel")
 
 
 def test_csv_includes_the_mean_rows(store):
@@ -266,7 +267,7 @@ def test_cli_writes_each_format_to_a_file(store, metric_registry, tmp_path):
     for fmt, needle in (
         ("md", "abs_rel↓"),
         ("latex", r"\toprule"),
-        ("csv", "row,split,n_samples,abs_rel,a1"),
+        ("csv", "row,split,n_samples,limit,n_errors,abs_rel,a1"),
         ("html", "<!DOCTYPE html>"),
     ):
         out = tmp_path / f"board.{fmt}"
@@ -293,7 +294,7 @@ def test_cli_mean_over_adds_the_mean_column(store, metric_registry):
     ]
     res = CliRunner().invoke(leaderboard, args)
     assert res.exit_code == 0, res.output
-    assert "beta[ft],mean(adverse),4," in res.output
+    assert "beta[ft],mean(adverse),4,,0," in res.output
 
 
 def test_cli_unknown_metric_lists_the_known_ones(store, metric_registry):

@@ -294,6 +294,25 @@ def test_latest_complete_runs_takes_the_newest_complete_per_model_tag_split(stor
     assert next(r for r in latest if r.run_id == new).n_samples == 3
 
 
+def test_a_newer_limited_run_never_replaces_a_full_one(store):
+    full = _open(store, options={"limit": None}).run_id
+    store.add_samples(full, _rows(3))
+    store.finish_run(full, "complete")
+    limited = _open(store, options={"limit": 1}).run_id  # newer, but over the first sample only
+    store.add_samples(limited, _rows(1))
+    store.finish_run(limited, "complete")
+    assert [r.run_id for r in store.latest_complete_runs()] == [full]
+
+
+def test_a_limited_run_is_shown_when_no_full_run_exists(store):
+    older = _open(store, options={"limit": 1}).run_id
+    store.finish_run(older, "complete")
+    newer = _open(store, options={"limit": 2}).run_id
+    store.finish_run(newer, "complete")
+    (chosen,) = store.latest_complete_runs()
+    assert chosen.run_id == newer and chosen.limited
+
+
 def _filled(store: ResultsStore) -> list[int]:
     a = _open(store).run_id
     rows = _rows(5)

@@ -262,13 +262,15 @@ def train_command(config: str, work_dir: str | None, resume: bool, device: str |
 
 def _add_core_groups() -> None:
     from udebench.data.commands import data_group
-    from udebench.leaderboard.commands import leaderboard
+    from udebench.leaderboard.commands import compare, leaderboard, report
     from udebench.results.commands import results
     from udebench.scaffold.commands import new_plugin
 
     cli.add_command(results)
     cli.add_command(new_plugin)
     cli.add_command(leaderboard)
+    cli.add_command(compare)
+    cli.add_command(report)
     cli.add_command(data_group)
 
 

@@ -10,7 +10,8 @@ Registering (see ``docs/plugins.md`` for the tutorial and every field):
   ``register_splits``, ``register_translators``, ``register_trainers``, ``register_metrics``
   (each receives a ``register`` callback) and ``register_commands(cli)``;
 * the specs: :class:`ModelSpec`, :class:`DatasetSpec`, :class:`SplitSpec`, :class:`TranslatorSpec`,
-  :class:`TrainerSpec`, :class:`MetricSpec` (and :class:`DataCheck` for data checks).
+  :class:`TrainerSpec`, :class:`MetricSpec` (and :class:`DataCheck` for data checks, :class:`AdverseCondition`
+  for a split's place in the robustness scores).
 
 Contracts: :class:`DepthModel` (what a model factory returns), :class:`TrainableNetwork` (what
 ``ModelSpec.network`` builds, so trainers can train it), :class:`Translator` / :class:`ImageTranslator`,
@@ -37,6 +38,7 @@ from udebench.samples import Sample, Split, sample_problems
 from udebench.specs import (
     DEFAULT_ALIGNMENT,
     OUTPUT_KINDS,
+    AdverseCondition,
     DataCheck,
     DatasetSpec,
     MetricSpec,
@@ -51,6 +53,7 @@ from udebench.translate.contract import ImageTranslator, Translator, as_translat
 
 __all__ = [
     "DEFAULT_ALIGNMENT",
+    "AdverseCondition",
     "OUTPUT_KINDS",
     "CorruptSampleError",
     "DataCheck",

@@ -79,6 +79,21 @@ class DatasetSpec:
 
 
 @dataclass(frozen=True)
+class AdverseCondition:
+    """A split's place in the robustness scores (RoboDepth's DEE, mCE, mRR).
+
+    The split is one adverse ``condition`` of ``group`` (at ``severity`` for graded corruptions such as KITTI-C's
+    1-5, whose levels are averaged as RoboDepth does), scored against the group's ``clean_split``: its resilience
+    (mRR) against the same model there, its corruption error (mCE) against a reference model.
+    """
+
+    group: str
+    clean_split: str
+    condition: str
+    severity: int | None = None
+
+
+@dataclass(frozen=True)
 class SplitSpec:
     """An evaluation (or training) split.
 
@@ -99,6 +114,8 @@ class SplitSpec:
     expected_count: int | None = None
     #: ``check(data_root=None) -> DataCheck``: is the data there, how many samples, what is missing.
     check: Callable[..., DataCheck] | None = None
+    #: the adverse condition this split is in robustness scores; None for a clean split or one outside any group.
+    adverse: AdverseCondition | None = None
 
 
 @dataclass

@@ -136,6 +136,11 @@ def _encode_counts(counts: Mapping[str, Any] | None) -> str:
     return json.dumps({str(k): int(v) for k, v in (counts or {}).items()}, sort_keys=True)
 
 
+def _is_limited(run: Mapping[str, Any]) -> bool:
+    """A run over the first ``--limit`` samples only (same rule as :attr:`RunSummary.limited`)."""
+    return run["options"].get("limit") is not None
+
+
 def nan_to_none(obj: Any) -> Any:
     """Recursively replace NaN by None, for exports that must be standard JSON."""
     if isinstance(obj, float) and math.isnan(obj):
@@ -468,18 +473,19 @@ class ResultsStore:
         return out
 
     def latest_complete_runs(self, split_pattern: str | None = None) -> list[RunSummary]:
-        """The newest complete run per (model, tag, split), each as its :meth:`summary`.
+        """The run leaderboards show per (model, tag, split), each as its :meth:`summary`.
 
+        That is the newest complete run over the whole split, else (none exists) the newest complete
+        ``--limit`` run: a run on the first N samples never replaces a full one, however recent.
         Newest means latest ``created_at`` (ties: highest run_id). Leaderboards are built only from these.
         """
-        seen: set[tuple[str, str, str]] = set()
-        chosen = []
-        for run in self.runs(status="complete", split=split_pattern):
+        chosen: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for run in self.runs(status="complete", split=split_pattern):  # newest first
             key = (run["model"], run["tag"] or "", run["split"])
-            if key not in seen:
-                seen.add(key)
-                chosen.append(run["run_id"])
-        return [self.summary(run_id) for run_id in chosen]
+            held = chosen.get(key)
+            if held is None or (_is_limited(held) and not _is_limited(run)):
+                chosen[key] = run
+        return [self.summary(run["run_id"]) for run in chosen.values()]
 
     # ------------------------------------------------------------------ export / import
     def export(self, fmt: str = "json", run_ids: Sequence[int] | None = None) -> str:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from udebench.errors import UnknownNameError, unknown_name
-from udebench.specs import SplitSpec, TranslatorSpec
+from udebench.specs import AdverseCondition, SplitSpec, TranslatorSpec
 from udebench.translate.contract import as_translator, sample_seed
 
 
@@ -85,5 +85,7 @@ def translated_split_spec(name: str, splits: dict[str, Any], translators: dict[s
                               seed=seed)
         return TranslatedSplit(source.factory(data_root=data_root, **options), built, condition, seed=seed)
 
-    return replace(source, name=name, factory=factory, condition=condition,
+    # scored against its source (mRR: what the translation costs the model), not in the source's own group
+    adverse = AdverseCondition(group=f"{source_name}@{translator_name}", clean_split=source_name, condition=condition)
+    return replace(source, name=name, factory=factory, condition=condition, adverse=adverse,
                    description=f"{source_name} translated by {translator_name} to {condition}", check=source.check)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from udebench.hookspecs import hookimpl
-from udebench.specs import DatasetSpec, SplitSpec
+from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
 FOLDER = "drivingstereo"
 WEATHERS: tuple[str, ...] = ("sunny", "cloudy", "foggy", "rainy")
@@ -67,4 +67,6 @@ def register_splits(register):
         register(SplitSpec(
             name=f"drivingstereo-{weather}", factory=_factory(weather), dataset="drivingstereo", condition=weather,
             min_depth=1e-3, max_depth=80.0, expected_count=COUNT, check=_check(weather),
+            adverse=None if weather == "sunny" else AdverseCondition(
+                group="drivingstereo", clean_split="drivingstereo-sunny", condition=weather),
             description=f"DrivingStereo {weather} set: 500 full-size left frames, depth = f*B/d"))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from udebench.hookspecs import hookimpl
-from udebench.specs import DatasetSpec, SplitSpec, TranslatorSpec
+from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec, TranslatorSpec
 
 #: must equal udebench.data.kitti_c.corruptions.CORRUPTIONS (a test checks); literal to avoid importing numpy.
 CORRUPTIONS: tuple[str, ...] = (
@@ -115,7 +115,9 @@ def register_splits(register):
                 condition=f"{corruption}-{severity}", min_depth=1e-3, max_depth=80.0, eval_crop="garg",
                 description=f"KITTI Eigen test split, {corruption.replace('_', ' ')} at severity {severity} "
                             "(RoboDepth's images, or generated)",
-                expected_count=697, check=_check(corruption, severity)))
+                expected_count=697, check=_check(corruption, severity),
+                adverse=AdverseCondition(group="kitti-c", clean_split="kitti-eigen", condition=corruption,
+                                         severity=severity)))
 
 
 @hookimpl

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from udebench.hookspecs import hookimpl
-from udebench.specs import DatasetSpec, SplitSpec
+from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
 FOLDER = "nuscenes"
 HOW_TO_GET = ("Download nuScenes v1.0 (trainval metadata and the file blobs with samples/CAM_FRONT and "
@@ -79,4 +79,6 @@ def register_splits(register):
                 condition=condition, min_depth=0.1, max_depth=80.0,
                 description=f"{version} validation CAM_FRONT key frames, {_TEXT[condition]}",
                 expected_count=COUNTS[condition] if prefix == "nuscenes" else None,
-                check=_check(prefix, condition)))
+                check=_check(prefix, condition),
+                adverse=None if condition == "day" else AdverseCondition(
+                    group=prefix, clean_split=f"{prefix}-day", condition=condition)))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from udebench.hookspecs import hookimpl
-from udebench.specs import DatasetSpec, SplitSpec
+from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
 FOLDER = "robotcar"
 SCENES: dict[str, str] = {"day": "2014-12-09-13-21-02", "night": "2014-12-16-18-44-24"}
@@ -86,5 +86,7 @@ def register_splits(register):
         register(SplitSpec(
             name=f"robotcar-{condition}", factory=_factory(condition), dataset="robotcar", condition=condition,
             min_depth=0.1, max_depth=50.0, check=_check(condition),
+            adverse=None if condition == "day" else AdverseCondition(
+                group="robotcar", clean_split="robotcar-day", condition=condition),
             description=f"RobotCar {scene} ({condition}), md4all test list, stereo/left 768x1280, "
                         "lms_front ±4 s via VO"))

@@ -12,10 +12,12 @@ from typing import Any
 
 from udebench.errors import UdebenchError
 from udebench.hookspecs import hookimpl
-from udebench.specs import DatasetSpec, SplitSpec
+from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
 #: must equal udebench.data.synth.conditions.CONDITIONS (a test checks); literal to avoid importing numpy.
 SYNTH_CONDITIONS: tuple[str, ...] = ("day", "night", "rain", "fog", "snow")
+#: the clean condition the others are scored against in robustness scores (mCE, mRR).
+SYNTH_CLEAN = "day"
 SYNTH_TEST_FRAMES = 300
 SYNTH_TRAIN_SEQUENCES = 2000
 SIZE_ENV = "UDEBENCH_SYNTH_SIZE"
@@ -121,6 +123,8 @@ def register_splits(register):
                 max_depth=80.0,
                 description=f"synth test scenes 0-{SYNTH_TEST_FRAMES - 1}, {_CONDITION_TEXT[condition]}",
                 expected_count=SYNTH_TEST_FRAMES,
+                adverse=None if condition == SYNTH_CLEAN else AdverseCondition(
+                    group="synth", clean_split=f"synth-{SYNTH_CLEAN}", condition=condition),
             )
         )
         register(
