@@ -8,6 +8,7 @@ import numpy as np
 
 from udebench import hookimpl
 from udebench.errors import CorruptSampleError
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.specs import ModelSpec, SplitSpec
 
 
@@ -103,4 +104,4 @@ class BrokenFilesPlugin:
     @hookimpl
     def register_splits(self, register):
         register(SplitSpec(name="files-test", factory=lambda data_root=None: FileSplit(self.root), dataset="files",
-                           condition="day", min_depth=0.1, max_depth=80.0, expected_count=4))
+                           condition="day", protocol=Protocol(min_depth=0.1, max_depth=80.0), expected_count=4))

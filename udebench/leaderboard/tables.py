@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from udebench.errors import UdebenchError
-from udebench.results.summary import run_label as row_label
 from udebench.specs import arrow
 
 if TYPE_CHECKING:
@@ -115,7 +114,7 @@ def leaderboard_frame(
     n_samples: dict[str, dict[str, int]] = {}
     run_ids: dict[str, dict[str, int]] = {}
     for run in all_runs:
-        label = row_label(run.model, run.tag)
+        label = run.label
         cells.setdefault(label, {})[run.split] = run.metrics
         n_samples.setdefault(label, {})[run.split] = run.n_samples
         run_ids.setdefault(label, {})[run.split] = run.run_id
