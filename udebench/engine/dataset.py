@@ -44,7 +44,7 @@ class SplitDataset(Dataset):
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
                 raise ValueError(f"image must be uint8 HxWx3, got {image.dtype} {image.shape}")
             depth = np.asarray(sample["depth"], dtype=np.float32)
-            if depth.ndim != 2:
+            if depth.ndim != 2:  # its size may differ from the image's (KITTI-C feeds 640x192, scores full size)
                 raise ValueError(f"depth must be HxW, got shape {depth.shape}")
             intrinsics = np.asarray(sample["intrinsics"], dtype=np.float32)
             if self.network_input is not None and self.network_input.in_loader:
