@@ -30,7 +30,7 @@ from typing import Any
 
 from udebench.errors import UdebenchError
 from udebench.evaluation.statuses import SAMPLE_STATUSES
-from udebench.results.summary import RunSummary
+from udebench.results.summary import RunSummary, run_label
 
 DEFAULT_RESULTS_PATH = Path("udebench-results/results.sqlite")
 RESULTS_ENV = "UDEBENCH_RESULTS"
@@ -464,14 +464,15 @@ class ResultsStore:
         return out
 
     def latest_complete_runs(self, split_pattern: str | None = None) -> list[RunSummary]:
-        """The newest complete run per (model, tag, split), each as its :meth:`summary`.
+        """The newest complete run per (label, split), each as its :meth:`summary`.
 
-        Newest means latest ``created_at`` (ties: highest run_id). Leaderboards are built only from these.
+        Newest means latest ``created_at`` (ties: highest run_id). Leaderboards are built only from these. The
+        label is model and tag, and a run under ``--protocol-override`` has its own (never hiding the benchmark's).
         """
-        seen: set[tuple[str, str, str]] = set()
+        seen: set[tuple[str, str]] = set()
         chosen = []
         for run in self.runs(status="complete", split=split_pattern):
-            key = (run["model"], run["tag"] or "", run["split"])
+            key = (run_label(run["model"], run["tag"], run["options"].get("protocol_overrides")), run["split"])
             if key not in seen:
                 seen.add(key)
                 chosen.append(run["run_id"])
