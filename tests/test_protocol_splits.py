@@ -166,7 +166,7 @@ def test_a_patch_model_gets_the_nearest_multiple_of_its_patch():
 @pytest.mark.parametrize("multiple, size", [(1, (320, 576)), (14, (322, 574))])
 def test_nuscenes_feeds_md4alls_lanczos_resized_image_with_scaled_intrinsics(tmp_path, multiple, size):
     fixture = write_nuscenes(tmp_path, "v1.0-mini", MINI_SCENES)
-    token = fixture.sample_tokens["scene-0103"][0]
+    token = udebench.get_split("nuscenes-mini-day", data_root=str(tmp_path)).sample_ids[0]
     model = recording_model(input_size=(64, 224), input_multiple=multiple)
     evaluate_recorder(model, "nuscenes-mini-day", tmp_path, tmp_path / "r.sqlite")
     original = Image.open(fixture.image_paths[token]).convert("RGB")

@@ -120,11 +120,15 @@ def sparse_points(depth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """
     import numpy as np
 
-    keep = (depth > 0) & np.isfinite(depth)
-    rows, cols = np.nonzero(keep)
-    if 5 * rows.size > depth.size:
+    index = np.flatnonzero(depth > 0)  # NaN compares False; an infinite depth is dropped below
+    if 5 * index.size > depth.size:
         return None
-    return rows.astype(np.int64), cols.astype(np.int64), depth[rows, cols].astype(np.float32)
+    values = depth.reshape(-1)[index].astype(np.float32)
+    finite = np.isfinite(values)
+    if not finite.all():
+        index, values = index[finite], values[finite]
+    rows, cols = np.divmod(index, depth.shape[1])
+    return rows, cols, values
 
 
 def points_of(gt: Any) -> DepthPoints:
