@@ -111,9 +111,12 @@ def upsample(pred: torch.Tensor, size: tuple[int, int], *, mode: str = "bilinear
 
 
 def resamples_disparity(space: str, alignment: str) -> bool:
-    """Is a prediction inverted for resampling? In ``disparity`` space, depth predictions are (``none``/``median``
-    alignment: positive depth); ``lstsq_disparity`` predictions already are disparities, ``lstsq_depth`` ones are
-    affine depth with a free shift, which has no meaningful inverse."""
+    """Is the prediction inverted for resampling?
+
+    In ``disparity`` space depth predictions are (``none``/``median`` alignment: a positive depth);
+    ``lstsq_disparity`` predictions already are disparities, and ``lstsq_depth`` ones are affine depth
+    with a free shift, which has no meaningful inverse.
+    """
     return space == "disparity" and alignment in ("none", "median")
 
 
