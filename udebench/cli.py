@@ -82,7 +82,8 @@ def _protocol_line(protocol: Any) -> str:
     rows = dict(protocol.describe())
     reference = protocol.reference.split(" (")[0].split(":")[0]
     upsample = rows["upsample_mode"] + (" align_corners" if protocol.align_corners else "")
-    return " · ".join([reference, f"input {rows['input_size']} ({rows['input_resample']})",
+    resample = "" if protocol.input_size == "as_given" else f" ({protocol.input_resample})"
+    return " · ".join([reference, f"input {rows['input_size']}{resample}",
                        f"{upsample} in {rows['upsample_space']} space", f"{protocol.median} median",
                        rows["gt_range"].replace(" (the clamp bounds)", ""), f"crop {rows['crop']}"])
 

@@ -95,7 +95,8 @@ class Protocol:
         return [
             ("reference", self.reference),
             ("input_size", size),
-            ("input_resample", self.input_resample),
+            ("input_resample", self.input_resample + (" (only to reach a model's input_multiple)"
+                                                      if self.input_size == "as_given" else "")),
             ("upsample_mode", self.upsample_mode),
             ("align_corners", str(self.align_corners).lower()),
             ("upsample_space", self.upsample_space),
