@@ -1,11 +1,17 @@
-"""Time udebench's batched ``depth_metrics`` against a Monodepth2-style per-image numpy loop.
+"""Time udebench's metric step against Monodepth2's per-image numpy evaluation loop, side by side.
 
-Same random data for both: a batch of 900x1600 images (nuScenes CAM_FRONT size) with 5% valid GT
-(sparse LiDAR). Each side runs once to warm up, then ``--repeats`` timed runs; the best is reported.
-The numpy loop computes only Monodepth2's seven metrics, so ours is timed both with all metrics and
-with those seven. The numbers of both sides are compared (max abs difference).
+Same random data for both: a batch of 900x1600 ground-truth maps (nuScenes CAM_FRONT) with 5 % valid
+pixels (LiDAR) and a network-resolution disparity (320x576, md4all's input size). The reference is
+Monodepth2's ``evaluate_depth.py::evaluate`` loop re-typed: per image ``cv2.resize`` of the disparity to the
+GT size, ``1 / disp``, the caps mask, boolean indexing, ``np.median`` scaling (or none, as
+``--disable_median_scaling``), clamping, ``compute_errors``. udebench's metric step is ``score_batch`` on the
+same data under the same conventions (Monodepth2's protocol: bilinear upsampling of the disparity,
+``align_corners=False``, numpy median), with the ground truth as points (as the evaluation engine passes
+LiDAR) and, for comparison, as the dense map. Making the points from a dense map is the data loader's job
+(in its workers, once per sample); it is timed on its own line. Each side runs once to warm up, then
+``--repeats`` timed runs; the best is reported. The numbers of both sides are compared.
 
-    python benchmarks/bench_metrics.py [--batch 8] [--height 900] [--width 1600] [--valid 0.05] [--device cuda]
+    python benchmarks/bench_metrics.py [--batch 8] [--valid 0.05] [--threads 1] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -13,12 +19,16 @@ from __future__ import annotations
 import argparse
 import time
 
+import cv2
 import numpy as np
 import torch
 
-from udebench.evaluation.metrics import BUILTIN_METRICS, depth_metrics
+from udebench.evaluation.metrics import BUILTIN_METRICS
+from udebench.evaluation.points import DepthPoints, sparse_points
+from udebench.evaluation.protocol import score_batch
 
 MONODEPTH2_METRICS = ("abs_rel", "sq_rel", "rmse", "rmse_log", "a1", "a2", "a3")
+MIN_DEPTH, MAX_DEPTH = 1e-3, 80.0
 
 
 def compute_errors(gt: np.ndarray, pred: np.ndarray) -> tuple[float, ...]:
@@ -34,25 +44,45 @@ def compute_errors(gt: np.ndarray, pred: np.ndarray) -> tuple[float, ...]:
     return abs_rel, sq_rel, rmse, rmse_log, a1, a2, a3
 
 
-def numpy_loop(pred: np.ndarray, gt: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Per image: ``gt[mask]``, ``pred[mask]``, compute_errors -> ``[B, 7]`` in MONODEPTH2_METRICS order."""
-    return np.array([compute_errors(gt[i][valid[i]], pred[i][valid[i]]) for i in range(gt.shape[0])])
+def monodepth2_loop(pred_disp: np.ndarray, gt: np.ndarray, median_scaling: bool) -> np.ndarray:
+    """Monodepth2's per-image loop (evaluate_depth.py::evaluate, no crop) -> ``[B, 7]``."""
+    errors = []
+    for i in range(gt.shape[0]):
+        gt_depth = gt[i]
+        gt_height, gt_width = gt_depth.shape
+        pred_depth = 1 / cv2.resize(pred_disp[i], (gt_width, gt_height))
+        mask = np.logical_and(gt_depth > MIN_DEPTH, gt_depth < MAX_DEPTH)
+        pred_depth = pred_depth[mask]
+        gt_depth = gt_depth[mask]
+        if median_scaling:
+            pred_depth *= np.median(gt_depth) / np.median(pred_depth)
+        pred_depth[pred_depth < MIN_DEPTH] = MIN_DEPTH
+        pred_depth[pred_depth > MAX_DEPTH] = MAX_DEPTH
+        errors.append(compute_errors(gt_depth, pred_depth))
+    return np.array(errors)
 
 
-def best_time(fn, repeats: int, device: str = "cpu") -> tuple[float, object]:
-    def sync() -> None:
-        if device.startswith("cuda"):
-            torch.cuda.synchronize()
+def udebench_step(pred_depth: torch.Tensor, gt, alignment: str, names=MONODEPTH2_METRICS) -> list[dict]:
+    """score_batch under Monodepth2's protocol: disparity-space bilinear upsampling, numpy median."""
+    metrics = {name: BUILTIN_METRICS[name][0] for name in names}
+    return score_batch(pred_depth, gt, alignment=alignment, min_depth=MIN_DEPTH, max_depth=MAX_DEPTH,
+                       metrics=metrics, upsample_space="disparity", align_corners=False, median="numpy")
 
-    result = fn()  # warm-up
-    sync()
-    times = []
+
+def best_times(fns: list, repeats: int) -> list[tuple[float, object]]:
+    """Best time and result of each function; the runs are interleaved, so a busy machine slows all alike."""
+    results = [fn() for fn in fns]  # warm-up
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return min(times), result
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            results[i] = fn()
+            times[i].append(time.perf_counter() - start)
+    return [(min(t), result) for t, result in zip(times, results, strict=True)]
+
+
+def as_array(rows: list[dict]) -> np.ndarray:
+    return np.array([[row[name] for name in MONODEPTH2_METRICS] for row in rows])
 
 
 def main() -> None:
@@ -60,48 +90,46 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--width", type=int, default=1600)
+    parser.add_argument("--pred-height", type=int, default=320)
+    parser.add_argument("--pred-width", type=int, default=576)
     parser.add_argument("--valid", type=float, default=0.05, help="fraction of pixels with valid GT")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per side after one warm-up")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per side after one warm-up")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu", help="where depth_metrics runs (the numpy loop is CPU)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    cv2.setNumThreads(0)  # as Monodepth2's evaluate_depth.py
 
     rng = np.random.default_rng(args.seed)
     shape = (args.batch, args.height, args.width)
     gt = rng.uniform(1.0, 80.0, size=shape).astype(np.float32)
-    pred = (gt * np.exp(rng.normal(0.05, 0.2, size=shape))).astype(np.float32)
-    valid = rng.random(shape) < args.valid
-    pred_t, gt_t, valid_t = (torch.from_numpy(a).to(args.device) for a in (pred, gt, valid))
+    gt[rng.random(shape) >= args.valid] = 0.0
+    pred_disp = (1.0 / rng.uniform(1.0, 80.0, size=(args.batch, args.pred_height, args.pred_width))).astype(np.float32)
+    pred_depth = torch.from_numpy(1.0 / pred_disp)
+    dense = torch.from_numpy(gt)
+    ((t_points_made, per_image),) = best_times([lambda: [sparse_points(depth) for depth in gt]], args.repeats)
+    points = DepthPoints.stack(per_image, (args.height, args.width))
 
-    t_numpy, reference = best_time(lambda: numpy_loop(pred, gt, valid), args.repeats)
-    t_all, ours_all = best_time(lambda: depth_metrics(pred_t, gt_t, valid_t), args.repeats, args.device)
-    t_seven, ours_seven = best_time(
-        lambda: depth_metrics(pred_t, gt_t, valid_t, names=MONODEPTH2_METRICS), args.repeats, args.device
-    )
-
-    ours = np.stack([ours_seven[name].double().cpu().numpy() for name in MONODEPTH2_METRICS], axis=1)
-    ours_from_all = np.stack([ours_all[name].double().cpu().numpy() for name in MONODEPTH2_METRICS], axis=1)
-    diff = float(np.abs(ours - reference).max())
-    diff_all = float(np.abs(ours_from_all - reference).max())
-
-    print(
-        f"{args.batch} images {args.height}x{args.width}, {args.valid:.0%} valid "
-        f"({int(valid.sum())} pixels), torch {torch.__version__} on {args.device}, "
-        f"{torch.get_num_threads()} threads, best of {args.repeats}"
-    )
-    print(f"numpy per-image loop (Monodepth2, {len(MONODEPTH2_METRICS)} metrics): {t_numpy * 1e3:8.1f} ms")
-    print(
-        f"depth_metrics, same {len(MONODEPTH2_METRICS)} metrics:           {t_seven * 1e3:8.1f} ms  "
-        f"(x{t_numpy / t_seven:.2f} vs numpy)"
-    )
-    print(
-        f"depth_metrics, all {len(BUILTIN_METRICS)} metrics:            {t_all * 1e3:8.1f} ms  "
-        f"(x{t_numpy / t_all:.2f} vs numpy)"
-    )
-    print(f"max abs diff vs numpy: {diff:.2e} (7 metrics run), {diff_all:.2e} (all-metrics run)")
+    print(f"{args.batch} GT maps {args.height}x{args.width}, {args.valid:.0%} valid ({points.depth.numel()} "
+          f"points), prediction {args.pred_height}x{args.pred_width}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads, best of {args.repeats} interleaved runs")
+    for alignment, scaling in (("median", True), ("none", False)):
+        (t_ref, reference), (t_points, rows), (t_dense, dense_rows) = best_times([
+            lambda: monodepth2_loop(pred_disp, gt, scaling),  # noqa: B023
+            lambda: udebench_step(pred_depth, points, alignment),  # noqa: B023
+            lambda: udebench_step(pred_depth, dense, alignment),  # noqa: B023
+        ], args.repeats)
+        print("median scaling:" if scaling else "no scaling (metric depth):")
+        print(f"  Monodepth2 per-image numpy loop (7 metrics):  {t_ref * 1e3:8.1f} ms")
+        for what, t, ours in (("points", t_points, rows), ("dense map", t_dense, dense_rows)):
+            diff = np.abs(as_array(ours) - reference) / np.maximum(np.abs(reference), 1e-12)
+            print(f"  udebench metric step, GT as {what + ':':<11}  {t * 1e3:8.1f} ms  (x{t_ref / t:.2f})  "
+                  f"max rel diff {diff.max():.1e}")
+    ((t_all, _),) = best_times([lambda: udebench_step(pred_depth, points, "median", names=tuple(BUILTIN_METRICS))],
+                               args.repeats)
+    print(f"udebench metric step, GT as points, median, all {len(BUILTIN_METRICS)} metrics: {t_all * 1e3:.1f} ms")
+    print(f"making the points from dense maps (data loader workers, once per sample): {t_points_made * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":

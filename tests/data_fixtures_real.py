@@ -111,7 +111,16 @@ class NuScenesFixture:
 
 def write_nuscenes(root: Path, version: str, scenes: list[tuple[str, str, int]],
                    image_size: tuple[int, int] = (NUSC_H, NUSC_W)) -> NuScenesFixture:
-    """``root/nuscenes/<version>/*.json`` + sample files: scenes are (name, description, n_samples)."""
+    """``root/nuscenes/<version>/*.json`` + sample files: scenes are (name, description, n_samples).
+
+    A trainval copy also gets every other official validation scene, empty, as a real scene.json has them.
+    """
+    if "trainval" in version:
+        from importlib import resources
+
+        named = {name for name, _, _ in scenes}
+        listed = json.loads((resources.files("udebench.data.nuscenes") / "val_scenes.json").read_text())
+        scenes = list(scenes) + [(name, "Day drive", 0) for name in listed["trainval_val"] if name not in named]
     base = root / "nuscenes"
     tables = base / version
     tables.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import numpy as np
 
 from udebench import hookimpl
 from udebench.errors import CorruptSampleError
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.specs import MetricSpec, ModelSpec, SplitSpec, TranslatorSpec
 
 
@@ -103,7 +104,7 @@ class BrokenFilesPlugin:
     @hookimpl
     def register_splits(self, register):
         register(SplitSpec(name="files-test", factory=lambda data_root=None: FileSplit(self.root), dataset="files",
-                           condition="day", min_depth=0.1, max_depth=80.0, expected_count=4))
+                           condition="day", protocol=Protocol(min_depth=0.1, max_depth=80.0), expected_count=4))
 
 
 STEPS_SAMPLES = 4
@@ -150,7 +151,8 @@ class StepsPlugin:
     @hookimpl
     def register_splits(self, register):
         register(SplitSpec(name="steps-day", factory=lambda data_root=None: StepsSplit(), dataset="steps",
-                           condition="day", min_depth=0.1, max_depth=80.0, expected_count=STEPS_SAMPLES))
+                           condition="day", protocol=Protocol(min_depth=0.1, max_depth=80.0),
+                           expected_count=STEPS_SAMPLES))
 
     @hookimpl
     def register_models(self, register):

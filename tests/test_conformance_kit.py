@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from udebench import hookimpl
 from udebench.cli import cli
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.model import DepthModel
 from udebench.specs import DatasetSpec, MetricSpec, ModelSpec, SplitSpec, TranslatorSpec
 from udebench.testing import (
@@ -205,7 +206,7 @@ SPLITS = [
     SplitSpec("kit-wrong-ids", lambda data_root=None: _split([_sample()], ids=["other"]), dataset="kit",
               condition="day"),
     SplitSpec("kit-beyond-caps", lambda data_root=None: _split([_sample()]), dataset="kit", condition="day",
-              max_depth=5.0),
+              protocol=Protocol(max_depth=5.0)),
     SplitSpec("kit-missing", _missing_data, dataset="kit", condition="day"),
 ]
 

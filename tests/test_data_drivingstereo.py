@@ -89,4 +89,4 @@ def test_a_model_evaluates_on_the_split(tiny_plugin, sunny, tmp_path):
     summary = udebench.evaluate("tiny", "drivingstereo-sunny", data_root=str(sunny), num_workers=0,
                                 results=tmp_path / "r.sqlite", progress=False)
     assert summary.status == "complete" and summary.n_done == 2 and summary.n_errors == 0
-    assert summary.options["max_depth"] == 80.0 and summary.options["split_config"]["weather"] == "sunny"
+    assert summary.options["protocol"]["max_depth"] == 80.0 and summary.options["split_config"]["weather"] == "sunny"

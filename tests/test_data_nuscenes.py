@@ -148,18 +148,36 @@ def test_check_without_root_is_a_report(tmp_path):
     assert not report.ok and "nuscenes" in report.where
 
 
-def test_mini_uses_md4all_val_positions_and_cli_check(tmp_path):
+MINI_SCENES = [  # v1.0-mini's ten scenes, shuffled: positions say nothing, names decide
+    ("scene-0916", "Parking lot, bicycle rack, peds", 1), ("scene-0061", "Day drive", 1),
+    ("scene-1100", "Night, peds on sidewalk", 1), ("scene-0103", "Day, peds", 1), ("scene-0553", "Day drive", 0),
+    ("scene-0655", "Day drive", 0), ("scene-0757", "Day drive", 0), ("scene-0796", "Day drive", 0),
+    ("scene-1077", "Night drive", 0), ("scene-1094", "Night drive", 0)]
+
+
+def test_mini_validation_scenes_are_the_devkits_mini_val_by_name(tmp_path):
+    fixture = write_nuscenes(tmp_path, "v1.0-mini", MINI_SCENES)
+    day = get_split("nuscenes-mini-day", data_root=tmp_path)
+    assert day.sample_ids == fixture.sample_tokens["scene-0916"] + fixture.sample_tokens["scene-0103"]
+    assert get_split("nuscenes-mini-night", data_root=tmp_path).sample_ids == []  # scene-1100 is not mini_val
+
+
+def test_a_missing_named_validation_scene_is_a_one_line_error_naming_it(tmp_path):
+    write_nuscenes(tmp_path, "v1.0-mini", [scene for scene in MINI_SCENES if scene[0] != "scene-0916"])
+    with pytest.raises(DataNotFoundError) as info:
+        get_split("nuscenes-mini-day", data_root=tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and "scene-0916" in message and "scene.json" in message
+
+
+def test_mini_check_counts_and_names_a_missing_image(tmp_path):
     from udebench.cli import cli
 
-    scenes = [(f"scene-{i:04d}", "Night drive" if i == 9 else "Day drive", 1 if i in (0, 1, 9) else 0)
-              for i in range(10)]
-    fixture = write_nuscenes(tmp_path, "v1.0-mini", scenes)
-    assert get_split("nuscenes-mini-day", data_root=tmp_path).sample_ids == fixture.sample_tokens["scene-0001"]
-    assert get_split("nuscenes-mini-night", data_root=tmp_path).sample_ids == fixture.sample_tokens["scene-0009"]
+    fixture = write_nuscenes(tmp_path, "v1.0-mini", MINI_SCENES)
     result = CliRunner().invoke(cli, ["data", "check", "nuscenes-mini-day", "--data-root", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "nuscenes-mini-day: ok (1/? samples)" in result.output
-    fixture.image_paths[fixture.sample_tokens["scene-0001"][0]].unlink()
+    assert "nuscenes-mini-day: ok (2/? samples)" in result.output
+    fixture.image_paths[fixture.sample_tokens["scene-0103"][0]].unlink()  # one of the two day samples
     result = CliRunner().invoke(cli, ["data", "check", "nuscenes-mini-day", "--data-root", str(tmp_path)])
     assert result.exit_code == 1 and "missing:" in result.output and "CAM_FRONT" in result.output
 

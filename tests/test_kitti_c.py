@@ -114,9 +114,10 @@ def test_generated_split_corrupts_kitti_at_640x192_and_keeps_gt(tmp_path, small_
     clean = get_split("kitti-eigen", data_root=str(tmp_path))
     assert split.config["source"] == "generated" and split.sample_ids == IDS
     sample = split[0]
-    assert sample["image"].shape == (HEIGHT, WIDTH, 3) and sample["condition"] == "gaussian_noise-4"
+    assert sample["image"].shape == (*RELEASED_SIZE, 3) and sample["condition"] == "gaussian_noise-4"
     np.testing.assert_array_equal(sample["depth"], clean[0]["depth"])
-    np.testing.assert_array_equal(sample["intrinsics"], clean[0]["intrinsics"])
+    scale = np.array([[RELEASED_SIZE[1] / WIDTH], [RELEASED_SIZE[0] / HEIGHT], [1.0]])
+    np.testing.assert_allclose(sample["intrinsics"], clean[0]["intrinsics"] * scale)
     assert not np.array_equal(sample["image"], rgb(0))
     np.testing.assert_array_equal(get_split("kitti-c-gaussian_noise-4", data_root=str(tmp_path))[0]["image"],
                                   sample["image"])
@@ -133,14 +134,13 @@ def write_released(root, corruption: str, severity: int, frames=FRAMES) -> list[
     return images
 
 
-def test_released_robodepth_folders_are_read_and_resized_to_the_gt(tmp_path, small_manifest):
+def test_released_robodepth_images_are_given_as_they_are_with_full_resolution_gt(tmp_path, small_manifest):
     make_kitti_root(tmp_path)
     images = write_released(tmp_path, "fog", 3)
     split = get_split("kitti-c-fog-3", data_root=str(tmp_path))
     assert split.config["source"] == "released"
     sample = split[1]
-    expected = cv2.resize(images[1], (WIDTH, HEIGHT), interpolation=cv2.INTER_LINEAR)
-    np.testing.assert_array_equal(sample["image"], expected)
+    np.testing.assert_array_equal(sample["image"], images[1])  # 640x192, as RoboDepth's loader reads it
     assert sample["depth"].shape == (HEIGHT, WIDTH)
     assert split_spec("kitti-c-fog-3").check(data_root=str(tmp_path)).ok
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from udebench.devices import resolve_device
 from udebench.errors import UdebenchError
+from udebench.evaluation.protocol_spec import Protocol, jsonable
 from udebench.evaluation.statuses import RESUME_KEEPS
 from udebench.options import EvalOptions
 from udebench.plugins import lookup, provider_of_name, split_spec
@@ -17,7 +18,7 @@ from udebench.results.summary import RunSummary, run_label
 from udebench.specs import MetricSpec, ModelSpec, SplitSpec
 
 __all__ = ["EvalOptions", "build_translator", "evaluate", "get_split", "load_model", "resolve_device",
-           "resolve_metrics"]
+           "resolve_metrics", "split_protocol"]
 
 
 def get_split(name: str, data_root: str | None = None, **options: Any) -> Sequence[dict[str, Any]]:
@@ -138,12 +139,17 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
     if kwargs:
         if "metrics" in kwargs and kwargs["metrics"] is not None:
             kwargs["metrics"] = tuple(kwargs["metrics"])
+        if "protocol_overrides" in kwargs:
+            kwargs["protocol_overrides"] = dict(kwargs["protocol_overrides"] or {})
         try:
             options = replace(options or EvalOptions(), **kwargs)
         except TypeError as exc:
             raise TypeError(f"evaluate(): {exc}") from None
     options = (options or EvalOptions()).check()
     split_info: SplitSpec = split_spec(split)
+    protocol = split_protocol(split_info, options.protocol_overrides)  # a bad override fails before any loading
+    if options.flip_pp is None:
+        options = replace(options, flip_pp=protocol.flip_pp)
     model_name = model if isinstance(model, str) else model.spec.name
     metrics = resolve_metrics(options.metrics)
     samples = get_split(split, data_root=options.data_root, **dict(options.split_options))
@@ -152,8 +158,7 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
     n_total = len(samples) if options.limit is None else min(options.limit, len(samples))
     device = resolve_device(options.device)
     depth_model = load_model(model, weights=options.weights, device=device) if isinstance(model, str) else model
-    scoring = Scoring(alignment=options.align or depth_model.spec.default_alignment, min_depth=split_info.min_depth,
-                      max_depth=split_info.max_depth, crop=split_info.eval_crop,
+    scoring = Scoring(alignment=options.align or depth_model.spec.default_alignment, protocol=protocol,
                       metrics={name: spec.fn for name, spec in metrics.items()})
     identity = run_identity(options, scoring, samples, providers=_providers(model_name, split))
     with ResultsStore(options.results or default_results_path()) as store:
@@ -171,7 +176,8 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
                 run_evaluation(depth_model, samples, pending, sink=lambda rows: store.add_samples(run.run_id, rows),
                                scoring=scoring, options=options, device=device, progress_total=n_total,
                                progress_done=n_total - len(pending),
-                               description=f"{run_label(model_name, options.tag)} on {split}")
+                               description=f"{run_label(model_name, options.tag, options.protocol_overrides)} "
+                                           f"on {split}")
             status = "complete"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -191,11 +197,20 @@ def run_identity(options: EvalOptions, scoring: Any, samples: Any, *, providers:
         "metrics": sorted(scoring.metrics),
         "split_options": dict(options.split_options),
         "split_config": getattr(samples, "config", {}),  # e.g. the synth size, so runs never mix sizes
-        "min_depth": scoring.min_depth,
-        "max_depth": scoring.max_depth,
-        "crop": scoring.crop,
+        "protocol": scoring.protocol.as_dict(),
+        "protocol_overrides": {key: jsonable(value) for key, value in options.protocol_overrides.items()},
         "providers": providers,
     }
+
+
+def split_protocol(spec: SplitSpec, overrides: Mapping[str, Any] | None = None) -> Protocol:
+    """The protocol ``spec`` declares, with ``overrides`` (typed values) applied; a bad one is a one-line error."""
+    if not overrides:
+        return spec.protocol
+    try:
+        return spec.protocol.with_overrides(dict(overrides))
+    except ValueError as exc:
+        raise UdebenchError(f"--protocol-override on split {spec.name}: {exc}") from None
 
 
 def _sample_ids(samples: Sequence[dict[str, Any]], n: int) -> list[str]:

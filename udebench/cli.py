@@ -58,17 +58,50 @@ def cli() -> None:
 
 @cli.command(name="list")
 @click.argument("kind", required=False, type=click.Choice(LIST_KINDS))
-def list_command(kind: str | None) -> None:
+@click.option("--protocol", "with_protocol", is_flag=True,
+              help="With splits: each split's evaluation conventions (`udebench protocol SPLIT` for all of them).")
+def list_command(kind: str | None, with_protocol: bool) -> None:
     """List registered models, splits, datasets, translators, trainers or metrics."""
     from udebench.plugins import registry
 
     reg = registry()
+    if with_protocol and kind not in (None, "splits"):
+        raise click.UsageError("--protocol goes with `udebench list splits`")
     for current in [kind] if kind else LIST_KINDS:
         if not kind:
             click.secho(f"{current}:", bold=True)
         for name in sorted(reg[current]):
             entry = reg[current][name]
-            click.echo(f"{'  ' if not kind else ''}{name:<28} {_describe(entry.spec)}  [{entry.provider}]")
+            about = _protocol_line(entry.spec.protocol) if with_protocol and current == "splits" else \
+                _describe(entry.spec)
+            click.echo(f"{'  ' if not kind else ''}{name:<28} {about}  [{entry.provider}]")
+
+
+def _protocol_line(protocol: Any) -> str:
+    """The conventions of one split in one line: the reference's name, then what changes numbers."""
+    rows = dict(protocol.describe())
+    reference = protocol.reference.split(" (")[0].split(":")[0]
+    upsample = rows["upsample_mode"] + (" align_corners" if protocol.align_corners else "")
+    resample = "" if protocol.input_size == "as_given" else f" ({protocol.input_resample})"
+    return " · ".join([reference, f"input {rows['input_size']}{resample}",
+                       f"{upsample} in {rows['upsample_space']} space", f"{protocol.median} median",
+                       rows["gt_range"].replace(" (the clamp bounds)", ""), f"crop {rows['crop']}"])
+
+
+@cli.command(name="protocol")
+@click.argument("split")
+@click.option("--json", "as_json", is_flag=True, help="Print as one JSON object.")
+def protocol_command(split: str, as_json: bool) -> None:
+    """Show every evaluation convention of SPLIT and the reference code it follows (docs/protocols.md)."""
+    from udebench.plugins import split_spec
+
+    protocol = split_spec(split).protocol
+    if as_json:
+        click.echo(json.dumps({"split": split, **protocol.as_dict()}, indent=2))
+        return
+    click.secho(split, bold=True)
+    for key, value in protocol.describe():
+        click.echo(f"  {key:<15} {value}")
 
 
 def _describe(spec: Any) -> str:
@@ -174,7 +207,12 @@ def _check_plugins(name: str | None, *, data_root: str | None, device: str, weig
 @click.option("--results", default=None, help=f"Results store [default: $UDEBENCH_RESULTS or {DEFAULT_RESULTS_PATH}].")
 @click.option("--data-root", default=None, envvar="UDEBENCH_DATA_ROOT", help="Root folder of real datasets.")
 @click.option("--num-workers", default=None, type=click.IntRange(min=0), help="DataLoader workers.")
-@click.option("--flip-pp", is_flag=True, help="Average with the prediction of the mirrored image.")
+@click.option("--flip-pp/--no-flip-pp", default=None,
+              help="Average with the prediction of the mirrored image [default: the split protocol's].")
+@click.option("--protocol-override", "protocol_overrides", multiple=True, metavar="KEY=VALUE",
+              help="Replace one of the split's conventions for an experiment (repeatable), e.g. median=torch, "
+                   "align_corners=true, input_size=320x576; the run is labelled model{KEY=VALUE}. Keys: "
+                   "`udebench protocol SPLIT`.")
 @click.option("--amp", is_flag=True, help="Mixed precision inference.")
 @click.option("--on-error", default="raise", show_default=True, type=click.Choice(ON_ERROR),
               help="What to do with a sample that cannot be read.")
@@ -182,16 +220,23 @@ def _check_plugins(name: str | None, *, data_root: str | None, device: str, weig
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def evaluate_command(model: str, split: str, weights: str | None, align: str | None, metric_names: str | None,
                      batch_size: int, device: str | None, limit: int | None, tag: str | None, results: str | None,
-                     data_root: str | None, num_workers: int | None, flip_pp: bool, amp: bool, on_error: str,
-                     as_json: bool, no_progress: bool) -> None:
+                     data_root: str | None, num_workers: int | None, flip_pp: bool | None,
+                     protocol_overrides: tuple[str, ...], amp: bool, on_error: str, as_json: bool,
+                     no_progress: bool) -> None:
     """Evaluate MODEL on SPLIT; results are kept and an interrupted run resumes."""
     from udebench.api import evaluate
+    from udebench.evaluation.protocol_spec import parse_overrides
     from udebench.options import EvalOptions
 
     metrics = tuple(n.strip() for n in metric_names.split(",") if n.strip()) if metric_names is not None else None
+    try:
+        overrides = parse_overrides(protocol_overrides)
+    except ValueError as exc:
+        raise UdebenchError(f"--protocol-override: {exc}") from None
     options = EvalOptions(weights=weights, align=align, metrics=metrics, batch_size=batch_size, device=device,
                           limit=limit, tag=tag, results=results, data_root=data_root, num_workers=num_workers,
-                          flip_pp=flip_pp, amp=amp, on_error=on_error, progress=not no_progress)
+                          flip_pp=flip_pp, amp=amp, on_error=on_error, progress=not no_progress,
+                          protocol_overrides=overrides)
     try:
         summary = evaluate(model, split, options)
     except KeyboardInterrupt:
@@ -202,7 +247,7 @@ def evaluate_command(model: str, split: str, weights: str | None, align: str | N
                "alignment": summary.alignment, "metrics": summary.metrics, "run_id": summary.run_id,
                "n_errors": summary.n_errors, "n_invalid_predictions": summary.n_invalid_predictions,
                "n_no_valid_gt": summary.n_no_valid_gt, "metric_nan_counts": summary.metric_nan_counts,
-               "providers": summary.providers}
+               "providers": summary.providers, "protocol_overrides": summary.protocol_overrides}
         click.echo(json.dumps(out, allow_nan=True))
     else:
         _print_summary(summary)

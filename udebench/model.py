@@ -17,6 +17,8 @@ class DepthModel:
     ``[B, h, w]`` in the kind ``spec.output`` declares (depth in metres, relative depth,
     affine-invariant disparity or depth). The engine resizes the result to the ground
     truth; the adapter only resizes the input to ``spec.input_size`` and normalises it.
+    ``intrinsics`` describe ``images`` as passed. The evaluation engine brings images to the
+    resolution the split's protocol declares itself and calls ``predict(..., resize=False)``.
     """
 
     def __init__(
@@ -48,21 +50,24 @@ class DepthModel:
         self.module.to(device)
         return self
 
-    def preprocess(self, images: torch.Tensor) -> torch.Tensor:
+    def preprocess(self, images: torch.Tensor, *, resize: bool = True) -> torch.Tensor:
+        """Normalise, after resizing to ``spec.input_size`` unless ``resize`` is False (the caller chose the size)."""
         import torch.nn.functional as F
 
         x = images
-        if self.spec.input_size is not None and tuple(x.shape[-2:]) != tuple(self.spec.input_size):
+        if resize and self.spec.input_size is not None and tuple(x.shape[-2:]) != tuple(self.spec.input_size):
             x = F.interpolate(x, size=self.spec.input_size, mode="bilinear", align_corners=False)
         mean = x.new_tensor(self.mean).view(1, 3, 1, 1)
         std = x.new_tensor(self.std).view(1, 3, 1, 1)
         return (x - mean) / std
 
-    def predict(self, images: torch.Tensor, intrinsics: torch.Tensor | None = None) -> torch.Tensor:
+    def predict(self, images: torch.Tensor, intrinsics: torch.Tensor | None = None, *,
+                resize: bool = True) -> torch.Tensor:
+        """Depth (or the declared kind) of ``images``; ``resize=False`` feeds them at their own size."""
         import torch
 
         with torch.inference_mode():
-            x = self.preprocess(images.to(self.device, non_blocking=True))
+            x = self.preprocess(images.to(self.device, non_blocking=True), resize=resize)
             out = self._forward(self.module, x, intrinsics) if self._forward else self.module(x)
             if isinstance(out, dict):
                 out = out["depth"] if "depth" in out else next(iter(out.values()))

@@ -16,9 +16,9 @@ ON_ERROR: tuple[str, ...] = ("raise", "skip")
 class EvalOptions:
     """How to evaluate: everything ``udebench evaluate`` takes besides the model and the split.
 
-    Which of these change the numbers (alignment, flip_pp, amp, limit, metrics, split options) is
-    decided where the run identity is built (:func:`udebench.api.run_identity`); the others (batch size,
-    device, workers, progress) only change how fast the same numbers come.
+    Which of these change the numbers (alignment, flip_pp, amp, limit, metrics, split options, protocol
+    overrides) is decided where the run identity is built (:func:`udebench.api.run_identity`); the others
+    (batch size, device, workers, progress) only change how fast the same numbers come.
     """
 
     weights: str | None = None
@@ -30,7 +30,8 @@ class EvalOptions:
     tag: str | None = None
     results: str | Path | None = None
     num_workers: int | None = None
-    flip_pp: bool = False
+    #: flip post-processing; None = the split protocol's default
+    flip_pp: bool | None = None
     amp: bool = False
     on_error: str = "raise"
     data_root: str | None = None
@@ -38,6 +39,9 @@ class EvalOptions:
     #: metric names to compute; None = every registered metric
     metrics: tuple[str, ...] | None = None
     progress: bool = True
+    #: protocol conventions replaced for an experiment, typed (``udebench.evaluation.protocol_spec.parse_override``):
+    #: ``{"median": "torch"}``; such a run has its own identity and a marked label
+    protocol_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     def check(self) -> EvalOptions:
         """Raise a one-line UdebenchError for a value no evaluation can take; returns self."""

@@ -11,7 +11,9 @@ Registering (see ``docs/plugins.md`` for the tutorial and every field):
   (each receives a ``register`` callback) and ``register_commands(cli)``;
 * the specs: :class:`ModelSpec`, :class:`DatasetSpec`, :class:`SplitSpec`, :class:`TranslatorSpec`,
   :class:`TrainerSpec`, :class:`MetricSpec` (and :class:`DataCheck` for data checks, :class:`AdverseCondition`
-  for a split's place in the robustness scores).
+  for a split's place in the robustness scores);
+* :class:`Protocol`: a split's evaluation conventions (GT caps and crop, upsampling, median, network
+  input size, ...) and the reference code they follow, held by ``SplitSpec.protocol``.
 
 Contracts: :class:`DepthModel` (what a model factory returns), :class:`TrainableNetwork` (what
 ``ModelSpec.network`` builds, so trainers can train it), :class:`Translator` / :class:`ImageTranslator`,
@@ -30,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from udebench.errors import CorruptSampleError, DataNotFoundError, UdebenchError
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.model import DepthModel
 from udebench.networks import TrainableNetwork, sigmoid_to_depth, sigmoid_to_disp
@@ -65,6 +68,7 @@ __all__ = [
     "ModelSpec",
     "OutputKind",
     "ProgressBar",
+    "Protocol",
     "Sample",
     "Split",
     "SplitSpec",

@@ -23,7 +23,9 @@ class Sample(TypedDict, total=False):
     * ``sample_id``: str, unique in the split and stable across runs;
     * ``image``: ``uint8 HxWx3`` RGB;
     * ``depth``: ``float32 HxW`` ground truth in metres, ``0`` (or anything outside the split's caps)
-      where there is none (sky, no LiDAR return);
+      where there is none (sky, no LiDAR return). Usually of the image's size; a benchmark that feeds
+      a smaller image (KITTI-C's 640x192 with full-resolution ground truth) gives the image it feeds, of
+      the same aspect ratio: the prediction is resized to ``depth``'s size for scoring;
     * ``intrinsics``: ``3x3`` pinhole matrix of the image as given (pixels);
     * ``condition``: the split's condition (``day``, ``night``, ...).
 
@@ -49,6 +51,11 @@ class Split(Protocol):
     def __getitem__(self, index: int) -> Sample: ...
 
 
+def same_aspect(a: tuple[int, ...], b: tuple[int, ...], tolerance: float = 0.02) -> bool:
+    """Within 2 %: KITTI's 375x1242 ground truth and RoboDepth's 640x192 images differ by 0.6 %."""
+    return len(a) == 2 and len(b) == 2 and abs((a[1] / a[0]) / (b[1] / b[0]) - 1) <= tolerance
+
+
 def sample_problems(sample: Mapping[str, Any]) -> list[str]:
     """What is wrong with ``sample`` against :class:`Sample` (empty when nothing is): keys, dtypes, shapes."""
     import numpy as np
@@ -64,8 +71,8 @@ def sample_problems(sample: Mapping[str, Any]) -> list[str]:
     depth = np.asarray(sample["depth"])
     if depth.dtype.kind != "f":
         problems.append(f"depth must be float metres, got {depth.dtype}")
-    elif depth.shape != image.shape[:2]:
-        problems.append(f"depth {depth.shape} and image {image.shape[:2]} differ in size")
+    elif depth.ndim != 2 or (depth.shape != image.shape[:2] and not same_aspect(depth.shape, image.shape[:2])):
+        problems.append(f"depth {depth.shape} and image {image.shape[:2]} differ in size (and aspect ratio)")
     elif np.isfinite(depth).all() and (depth < 0).any():
         problems.append("depth has negative values (use 0 for no ground truth)")
     elif depth.size and np.nanmax(depth) > 1e4:

@@ -6,6 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from udebench.evaluation.protocol_spec import Protocol
+
 OutputKind = Literal["metric_depth", "relative_depth", "affine_disparity", "affine_depth"]
 OUTPUT_KINDS: tuple[str, ...] = ("metric_depth", "relative_depth", "affine_disparity", "affine_depth")
 
@@ -43,6 +45,9 @@ class ModelSpec:
     description: str = ""
     #: (height, width) the network runs at; None = the image's own size.
     input_size: tuple[int, int] | None = None
+    #: both sides of a network input must be multiples of this (a ViT's patch size, 14): when a split's protocol
+    #: fixes the input size (md4all's 320x576, KITTI-C's 640x192 as given) the engine rounds it to the nearest.
+    input_multiple: int = 1
     #: environment variable that may name a weights file.
     weights_env: str | None = None
     #: accepted --weights forms, for the docs ("safetensors file", "HF folder", ...).
@@ -61,6 +66,8 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_KINDS:
             raise ValueError(f"model {self.name!r}: output must be one of {OUTPUT_KINDS}, not {self.output!r}")
+        if self.input_multiple < 1:
+            raise ValueError(f"model {self.name!r}: input_multiple must be >= 1, not {self.input_multiple}")
 
     @property
     def default_alignment(self) -> str:
@@ -106,16 +113,28 @@ class SplitSpec:
     factory: Callable[..., Sequence[dict[str, Any]]]
     dataset: str
     condition: str
-    min_depth: float = 1e-3
-    max_depth: float = 80.0
-    #: crop applied to the valid mask before scoring, e.g. "garg" for KITTI Eigen.
-    eval_crop: str | None = None
     description: str = ""
     expected_count: int | None = None
     #: ``check(data_root=None) -> DataCheck``: is the data there, how many samples, what is missing.
     check: Callable[..., DataCheck] | None = None
     #: the adverse condition this split is in robustness scores; None for a clean split or one outside any group.
     adverse: AdverseCondition | None = None
+    #: every convention that changes a number (GT caps, crop, upsampling, median, network input size, ...) and
+    #: the reference code it follows; ``udebench protocol SPLIT`` prints it. Translated splits inherit it.
+    protocol: Protocol = field(default_factory=Protocol)
+
+    # shortcuts to the protocol's caps and crop (the protocol is the one definition)
+    @property
+    def min_depth(self) -> float:
+        return self.protocol.min_depth
+
+    @property
+    def max_depth(self) -> float:
+        return self.protocol.max_depth
+
+    @property
+    def eval_crop(self) -> str | None:
+        return self.protocol.crop
 
 
 @dataclass

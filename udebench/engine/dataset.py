@@ -9,17 +9,25 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from udebench.engine.network_input import NetworkInput, resize_lanczos, scale_intrinsics
+from udebench.evaluation.points import sparse_points
+
 
 class SplitDataset(Dataset):
     """The samples ``indices`` of ``split``; a sample that fails to load becomes an error record.
 
     Errors are caught here (in the worker) and decided on in the main process, so that
-    ``--on-error raise`` names the file and ``--on-error skip`` records it and goes on.
+    ``--on-error raise`` names the file and ``--on-error skip`` records it and goes on. When the
+    protocol resizes in the loader (``network_input.in_loader``: Lanczos, as the reference loaders), the
+    image arrives at the network's size with its intrinsics scaled. Sparse ground truth (LiDAR: at
+    most a fifth of the pixels) travels as points, never as a dense map.
     """
 
-    def __init__(self, split: Sequence[dict[str, Any]], indices: Sequence[int]) -> None:
+    def __init__(self, split: Sequence[dict[str, Any]], indices: Sequence[int],
+                 network_input: NetworkInput | None = None) -> None:
         self.split = split
         self.indices = list(indices)
+        self.network_input = network_input
 
     @property
     def metainfo(self) -> dict[str, Any]:
@@ -36,8 +44,14 @@ class SplitDataset(Dataset):
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
                 raise ValueError(f"image must be uint8 HxWx3, got {image.dtype} {image.shape}")
             depth = np.asarray(sample["depth"], dtype=np.float32)
-            if depth.shape != image.shape[:2]:
-                raise ValueError(f"depth {depth.shape} and image {image.shape[:2]} differ in size")
+            if depth.ndim != 2:  # its size may differ from the image's (KITTI-C feeds 640x192, scores full size)
+                raise ValueError(f"depth must be HxW, got shape {depth.shape}")
+            intrinsics = np.asarray(sample["intrinsics"], dtype=np.float32)
+            if self.network_input is not None and self.network_input.in_loader:
+                size = self.network_input.size
+                intrinsics = scale_intrinsics(intrinsics, image.shape[:2], size)
+                image = resize_lanczos(image, size)
+            points = sparse_points(depth)
         except Exception as exc:  # reported per sample, never silently dropped
             sample_id = _sample_id_of(self.split, index)
             return {"index": index, "sample_id": sample_id, "error": f"{type(exc).__name__}: {exc}"}
@@ -45,8 +59,9 @@ class SplitDataset(Dataset):
             "index": index,
             "sample_id": str(sample["sample_id"]),
             "image": torch.from_numpy(np.require(image, requirements=["C", "W"])).permute(2, 0, 1),
-            "depth": torch.from_numpy(depth),
-            "intrinsics": torch.as_tensor(np.asarray(sample["intrinsics"], dtype=np.float32)),
+            "depth": torch.from_numpy(depth) if points is None else points,
+            "depth_size": tuple(depth.shape),
+            "intrinsics": torch.from_numpy(intrinsics),
             "error": None,
         }
 
@@ -62,7 +77,11 @@ def _sample_id_of(split: Any, index: int) -> str:
 
 
 def collate_samples(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Stack good samples (lists when sizes differ); keep error records apart."""
+    """Stack good samples' images (lists when sizes differ); ground truth stays per sample; keep error records apart.
+
+    ``depth`` is a list: a ``[H, W]`` tensor, or ``(rows, cols, depth)`` points, per sample; ``depth_size``
+    their ``(H, W)``. :class:`udebench.engine.depth_metric.DepthMetric` batches them for scoring.
+    """
     good = [item for item in items if item["error"] is None]
     batch: dict[str, Any] = {
         "errors": [(item["index"], item["sample_id"], item["error"]) for item in items if item["error"] is not None],
@@ -70,10 +89,12 @@ def collate_samples(items: list[dict[str, Any]]) -> dict[str, Any]:
         "sample_ids": [item["sample_id"] for item in good],
     }
     if not good:
-        batch.update(images=None, depth=None, intrinsics=None)
+        batch.update(images=None, depth=None, depth_size=None, intrinsics=None)
         return batch
     same_size = len({tuple(item["image"].shape) for item in good}) == 1
-    for key, out in (("image", "images"), ("depth", "depth"), ("intrinsics", "intrinsics")):
+    for key, out in (("image", "images"), ("intrinsics", "intrinsics")):
         tensors = [item[key] for item in good]
         batch[out] = torch.stack(tensors) if same_size else tensors
+    batch["depth"] = [item["depth"] for item in good]
+    batch["depth_size"] = [item["depth_size"] for item in good]
     return batch

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from mmengine.evaluator import BaseMetric
 
+from udebench.evaluation.points import DepthPoints
 from udebench.evaluation.scoring import Scoring
 
 
@@ -34,11 +35,10 @@ class DepthMetric(BaseMetric):
             for s in data_samples if s["error"] is not None
         ]
         scored = [s for s in data_samples if s["error"] is None]
-        gts = data_batch["depth"]
-        for group in _same_size_groups(scored, gts):
+        gts, sizes = data_batch["depth"], data_batch["depth_size"]
+        for group in _same_size_groups(scored, gts, sizes):
             preds = torch.stack([scored[i]["pred"] for i in group])
-            gt = torch.stack([gts[i] for i in group]).to(preds.device)
-            per_image = self.scoring.score(preds, gt)
+            per_image = self.scoring.score(preds, _ground_truth([gts[i] for i in group], sizes[group[0]], preds.device))
             for i, result in zip(group, per_image, strict=True):
                 rows.append(_row(scored[i], result))
         rows.sort(key=lambda row: row["index"])
@@ -55,13 +55,20 @@ class DepthMetric(BaseMetric):
         return means
 
 
-def _same_size_groups(scored: list[dict[str, Any]], gts: Any) -> list[list[int]]:
-    """Indices into ``scored`` grouped by (prediction size, ground-truth size)."""
+def _same_size_groups(scored: list[dict[str, Any]], gts: Any, sizes: Any) -> list[list[int]]:
+    """Indices into ``scored`` grouped by (prediction size, ground-truth size, points or dense map)."""
     groups: dict[tuple, list[int]] = {}
     for i, sample in enumerate(scored):
-        key = (tuple(sample["pred"].shape), tuple(gts[i].shape))
+        key = (tuple(sample["pred"].shape), tuple(sizes[i]), isinstance(gts[i], torch.Tensor))
         groups.setdefault(key, []).append(i)
     return list(groups.values())
+
+
+def _ground_truth(gts: list[Any], size: tuple[int, int], device: Any) -> Any:
+    """One group's ground truth: a ``[B,H,W]`` tensor from dense maps, :class:`DepthPoints` from points."""
+    if isinstance(gts[0], torch.Tensor):
+        return torch.stack(gts).to(device)
+    return DepthPoints.stack(gts, size).to(device)
 
 
 COUNT_KEYS = ("n_valid", "n_nonfinite", "n_nonpositive")

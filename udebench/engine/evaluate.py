@@ -33,7 +33,11 @@ def run_evaluation(
     progress_done: int = 0,
     description: str = "evaluating",
 ) -> dict[str, float]:
-    """Score ``split[indices]`` with an mmengine TestLoop; rows go to ``sink`` batch by batch."""
+    """Score ``split[indices]`` with an mmengine TestLoop; rows go to ``sink`` batch by batch.
+
+    Images reach the network at the resolution ``scoring.protocol`` declares (``options.flip_pp`` comes
+    resolved against the protocol's default by :func:`udebench.api.evaluate`).
+    """
     import torch
     from mmengine.runner import Runner
     from torch.utils.data import DataLoader
@@ -42,8 +46,10 @@ def run_evaluation(
     from udebench.engine.depth_metric import DepthMetric
     from udebench.engine.hooks import RichProgressHook
     from udebench.engine.model import EvalModel
+    from udebench.engine.network_input import NetworkInput
 
-    dataset = SplitDataset(split, indices)
+    network_input = NetworkInput.of(scoring.protocol, depth_model.spec)
+    dataset = SplitDataset(split, indices, network_input)
     workers = default_num_workers(len(dataset)) if options.num_workers is None else options.num_workers
     loader = DataLoader(
         dataset, batch_size=options.batch_size, shuffle=False, num_workers=workers, collate_fn=collate_samples,
@@ -57,8 +63,9 @@ def run_evaluation(
     work_dir = tempfile.mkdtemp(prefix="udebench-runner-")
     try:
         runner = Runner(
-            model=EvalModel(depth_model, device=device, flip_pp=options.flip_pp, amp=options.amp,
-                            on_error=options.on_error),
+            model=EvalModel(depth_model, device=device, flip_pp=bool(options.flip_pp), amp=options.amp,
+                            on_error=options.on_error, network_input=network_input,
+                            flip_pp_space=scoring.protocol.flip_pp_space),
             work_dir=work_dir,
             experiment_name=f"udebench-eval-{uuid.uuid4().hex[:12]}",
             test_dataloader=loader,

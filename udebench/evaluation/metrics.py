@@ -34,6 +34,7 @@ __all__ = [
     "as_bhw",
     "check_metric_names",
     "compute_metrics",
+    "compute_point_metrics",
     "depth_metrics",
     "log10",
     "rmse",
@@ -70,19 +71,34 @@ class ValidPixels:
             raise ValueError(f"valid must be a bool mask, got dtype {valid.dtype}")
         batch, height, width = gt.shape
         flat = valid.reshape(-1).nonzero().squeeze(1)
-        self.batch = batch
-        #: per-pixel terms are computed in this dtype: float32, or float64 for float64 input.
-        self.dtype = torch.promote_types(torch.promote_types(pred.dtype, gt.dtype), torch.float32)
-        self.out_dtype = torch.promote_types(pred.dtype, torch.float32)
-        self.pred = pred.reshape(-1).take(flat).to(self.dtype)
-        self.gt = gt.reshape(-1).take(flat).to(self.dtype)
         # nonzero() returns flat indices in order, so each image's pixels form one contiguous run.
         image_ends = torch.arange(1, batch + 1, device=flat.device) * (height * width)
         ends = torch.searchsorted(flat, image_ends)
-        counts = ends.diff(prepend=ends.new_zeros(1))
-        self.count = counts.to(torch.float64)
+        lengths = ends.diff(prepend=ends.new_zeros(1)).tolist()
+        self._setup(pred.reshape(-1).take(flat), gt.reshape(-1).take(flat), lengths, pred.dtype)
+
+    @classmethod
+    def from_values(cls, pred: torch.Tensor, gt: torch.Tensor, lengths: list[int]) -> ValidPixels:
+        """Pixels already gathered: 1-D ``pred``/``gt``, image after image, ``lengths[b]`` of image ``b``."""
+        if pred.shape != gt.shape or pred.dim() != 1 or sum(lengths) != pred.numel():
+            raise ValueError(f"pred {tuple(pred.shape)} and gt {tuple(gt.shape)} must be 1-D with "
+                             f"sum(lengths) = {sum(lengths)} values")
+        pixels = cls.__new__(cls)
+        pixels._setup(pred, gt, list(lengths), pred.dtype)
+        return pixels
+
+    def _setup(self, pred: torch.Tensor, gt: torch.Tensor, lengths: list[int], pred_dtype: torch.dtype) -> None:
+        import torch
+
+        self.batch = len(lengths)
+        #: per-pixel terms are computed in this dtype: float32, or float64 for float64 input.
+        self.dtype = torch.promote_types(torch.promote_types(pred.dtype, gt.dtype), torch.float32)
+        self.out_dtype = torch.promote_types(pred_dtype, torch.float32)
+        self.pred = pred.to(self.dtype)
+        self.gt = gt.to(self.dtype)
         #: valid pixels per image, as python ints (the lengths of the runs in ``pred``/``gt``).
-        self.lengths: list[int] = counts.tolist()
+        self.lengths: list[int] = lengths
+        self.count = torch.tensor(lengths, dtype=torch.float64, device=gt.device)
         self._cache: dict[str, torch.Tensor] = {}
 
     def per_image_sum(self, values: torch.Tensor) -> torch.Tensor:
@@ -98,7 +114,8 @@ class ValidPixels:
         return self.per_image_sum(values) / self.count
 
     def term(self, name: str) -> torch.Tensor:
-        """A shared per-pixel term, computed once: ``diff``, ``sq_diff``, ``log_ratio``, ``sq_log_ratio``, ``delta``."""
+        """A shared per-pixel term, computed once: ``diff``, ``sq_diff``, ``ratio``, ``log_ratio``, ``sq_log_ratio``,
+        ``delta``."""
         if name not in self._cache:
             self._cache[name] = _TERMS[name](self)
         return self._cache[name]
@@ -115,9 +132,10 @@ _TERMS: dict[str, Callable[[ValidPixels], torch.Tensor]] = {
     "diff": lambda v: v.pred - v.gt,
     "sq_diff": lambda v: v.term("diff").square(),
     # ln(pred/gt) rather than ln(pred) - ln(gt): one log, and float32 keeps ~1e-7 absolute accuracy.
-    "log_ratio": lambda v: (v.pred / v.gt).log(),
+    "ratio": lambda v: v.pred / v.gt,
+    "log_ratio": lambda v: v.term("ratio").log(),
     "sq_log_ratio": lambda v: v.term("log_ratio").square(),
-    "delta": lambda v: (v.pred / v.gt).maximum(v.gt / v.pred),
+    "delta": lambda v: v.term("ratio").maximum(v.gt / v.pred),
 }
 
 
@@ -379,6 +397,32 @@ def _call_metric(name: str, fn: Callable[..., torch.Tensor], pred: torch.Tensor,
         raise MetricError(f"metric {name!r} returned shape {tuple(value.shape)}; a metric returns one value per "
                           f"image, shape [{batch}] (NaN for an image without a pixel it counts)")
     return value.to(device=gt.device, dtype=torch.float64)
+
+
+def compute_point_metrics(
+    pixels: ValidPixels,
+    metrics: Mapping[str, Callable[..., torch.Tensor]],
+    *,
+    dense: Callable[[], tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
+) -> dict[str, torch.Tensor]:
+    """Every metric of ``metrics`` as a float64 ``Tensor[B]``, from pixels already gathered.
+
+    Built-in metrics read ``pixels``; any other function (a plugin's) is called as ``fn(pred, gt, valid)``
+    on the dense ``[B,H,W]`` tensors ``dense()`` builds (once, only when such a metric is asked for).
+    """
+    import torch
+
+    out: dict[str, torch.Tensor] = {}
+    plain: dict[str, Callable[..., torch.Tensor]] = {}
+    for name, fn in metrics.items():
+        kernel = _KERNEL_OF_FUNCTION.get(fn)
+        if kernel is not None:
+            out[name] = kernel(pixels).to(torch.float64)
+        else:
+            plain[name] = fn
+    if plain:
+        out.update(compute_metrics(*dense(), plain))
+    return {name: out[name] for name in metrics}
 
 
 def depth_metrics(

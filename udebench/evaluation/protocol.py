@@ -1,13 +1,21 @@
 """The evaluation protocol as one explicit function, :func:`score_batch` (DESIGN.md §4).
 
-For a batch of predictions and ground-truth depths it does, in this order:
+For a batch of predictions and ground truth it does, in this order, under the conventions of the
+split's :class:`~udebench.evaluation.protocol_spec.Protocol`:
 
-1. upsample the prediction (bilinear, ``align_corners=False``) to the GT size if they differ;
-2. ``valid = min_depth < gt < max_depth`` (and inside the crop, e.g. ``"garg"`` for KITTI Eigen);
+1. ``valid = low < gt < high`` (the protocol's GT range, by default ``min_depth``/``max_depth``) and
+   inside the crop (e.g. ``"garg"`` for KITTI Eigen); the valid pixels become points;
+2. read the prediction at those points: as it is when it has the GT's size, else upsampled (bilinear
+   with the protocol's ``align_corners``, or nearest), in disparity space when the protocol says so,
+   sampled at the points only (:mod:`udebench.evaluation.points`: equal to upsample-then-index);
 3. count, among valid pixels and before alignment, the non-finite predictions and the finite
    predictions ``<= 0``;
-4. align per image (fitted on valid pixels with a finite prediction), clamp to the caps;
+4. align per image (fitted on valid pixels with a finite prediction, with the protocol's median),
+   clamp to ``[min_depth, max_depth]``;
 5. compute the per-image metrics on the valid pixels.
+
+Ground truth comes as a dense ``[B,H,W]`` map (0 where there is none) or as
+:class:`~udebench.evaluation.points.DepthPoints` (sparse LiDAR, never made dense): the results are the same.
 
 Each image gives one dict: the metric values (python floats), ``n_valid``, ``n_nonfinite``,
 ``n_nonpositive`` and ``status``:
@@ -31,14 +39,15 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from udebench.evaluation.alignment import ALIGNMENTS, apply_alignment, fit_alignment
-from udebench.evaluation.metrics import BUILTIN_METRICS, as_bhw, compute_metrics
+from udebench.evaluation.alignment import ALIGNMENTS, align_values, apply_alignment, fit_pixels
+from udebench.evaluation.metrics import BUILTIN_METRICS, ValidPixels, as_bhw, compute_point_metrics
+from udebench.evaluation.points import DepthPoints, sample_at_points
 from udebench.evaluation.statuses import SCORED_STATUSES as STATUSES
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["CROPS", "STATUSES", "crop_box", "flip_pp", "score_batch", "upsample", "valid_mask"]
+__all__ = ["CROPS", "STATUSES", "crop_box", "flip_pp", "score_batch", "upsample", "valid_mask", "valid_points"]
 
 #: crop name -> (top, bottom, left, right) as fractions of the GT height/width; the box is
 #: ``rows int(top*H):int(bottom*H), cols int(left*W):int(right*W)``, as Monodepth2 / BTS / AdaBins.
@@ -73,8 +82,18 @@ def valid_mask(gt: torch.Tensor, *, min_depth: float, max_depth: float, crop: st
     return mask
 
 
-def upsample(pred: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Bilinear resize (``align_corners=False``) of ``[B,h,w]`` or ``[B,1,h,w]`` to ``size`` -> ``[B,H,W]``.
+def valid_points(points: DepthPoints, *, low: float, high: float, crop: str | None = None) -> DepthPoints:
+    """The points with ``low < depth < high`` inside ``crop``: :func:`valid_mask` for sparse ground truth."""
+    keep = (points.depth > low) & (points.depth < high)
+    if crop is not None:
+        top, bottom, left, right = crop_box(*points.size, crop)
+        keep &= (points.rows >= top) & (points.rows < bottom) & (points.cols >= left) & (points.cols < right)
+    return points.where(keep)
+
+
+def upsample(pred: torch.Tensor, size: tuple[int, int], *, mode: str = "bilinear",
+             align_corners: bool = False) -> torch.Tensor:
+    """Resize ``[B,h,w]`` or ``[B,1,h,w]`` to ``size`` -> ``[B,H,W]`` (bilinear: ``align_corners`` as given).
 
     Returned unchanged (no copy) when it already has that size.
     """
@@ -86,7 +105,19 @@ def upsample(pred: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     if tuple(pred.shape[-2:]) == size:
         return pred
     pred = pred.to(torch.promote_types(pred.dtype, torch.float32))
-    return interpolate(pred[:, None], size=size, mode="bilinear", align_corners=False)[:, 0]
+    if mode == "nearest":
+        return interpolate(pred[:, None], size=size, mode="nearest")[:, 0]
+    return interpolate(pred[:, None], size=size, mode=mode, align_corners=align_corners)[:, 0]
+
+
+def resamples_disparity(space: str, alignment: str) -> bool:
+    """Is the prediction inverted for resampling?
+
+    In ``disparity`` space depth predictions are (``none``/``median`` alignment: a positive depth);
+    ``lstsq_disparity`` predictions already are disparities, and ``lstsq_depth`` ones are affine depth
+    with a free shift, which has no meaningful inverse.
+    """
+    return space == "disparity" and alignment in ("none", "median")
 
 
 def flip_pp(pred: torch.Tensor, pred_of_flipped: torch.Tensor) -> torch.Tensor:
@@ -110,26 +141,13 @@ def flip_pp(pred: torch.Tensor, pred_of_flipped: torch.Tensor) -> torch.Tensor:
     return right * pred + left * back + (1.0 - left - right) * mean
 
 
-def _prediction_counts(pred: torch.Tensor, valid: torch.Tensor) -> tuple[list[int], list[int], list[int]]:
-    """Per image: valid pixels, non-finite predictions and finite predictions <= 0 among them."""
-    import torch
-
-    batch, height, width = valid.shape
-    flat = valid.reshape(-1).nonzero().squeeze(1)  # sorted; gathering beats masked sums over every pixel
-    image_ends = torch.arange(1, batch + 1, device=flat.device) * (height * width)
-
-    def per_image(indices: torch.Tensor) -> list[int]:
-        ends = torch.searchsorted(indices, image_ends)
-        return ends.diff(prepend=ends.new_zeros(1)).tolist()
-
-    values = pred.reshape(-1).take(flat)
-    finite = values.isfinite()
-    return per_image(flat), per_image(flat[~finite]), per_image(flat[finite & (values <= 0)])
+def _per_image(mask: torch.Tensor, lengths: list[int]) -> list[int]:
+    return [int(run.sum()) for run in mask.split(lengths)]
 
 
 def score_batch(
     pred: torch.Tensor,
-    gt: torch.Tensor,
+    gt: torch.Tensor | DepthPoints,
     *,
     alignment: str,
     min_depth: float,
@@ -137,37 +155,75 @@ def score_batch(
     crop: str | None = None,
     metrics: Mapping[str, Callable[..., torch.Tensor]] | None = None,
     alignment_details: bool = False,
+    gt_range: tuple[float, float] | None = None,
+    upsample_mode: str = "bilinear",
+    align_corners: bool = False,
+    upsample_space: str = "prediction",
+    median: str = "numpy",
 ) -> list[dict[str, Any]]:
     """Score a batch: one dict per image (see the module docstring for the steps and the keys).
 
     ``pred`` is ``[B,h,w]`` or ``[B,1,h,w]`` in the model's output space (depth, or disparity for
-    ``lstsq_disparity``); ``gt`` is ``[B,H,W]`` or ``[B,1,H,W]`` metres with invalid pixels outside
-    ``(min_depth, max_depth)``. ``metrics`` maps names to ``fn(pred, gt, valid) -> Tensor[B]`` (the
-    registered metrics; default: the built-in ones); each gets the aligned, clamped prediction.
+    ``lstsq_disparity``); ``gt`` is ``[B,H,W]`` or ``[B,1,H,W]`` metres (invalid pixels outside the GT
+    range) or :class:`DepthPoints`. ``metrics`` maps names to ``fn(pred, gt, valid) -> Tensor[B]`` (the
+    registered metrics; default: the built-in ones); each gets the aligned, clamped prediction. The other
+    keywords are the protocol's conventions (:class:`~udebench.evaluation.protocol_spec.Protocol`).
     """
+    import torch
+
     if metrics is None:
         metrics = {name: fn for name, (fn, _, _) in BUILTIN_METRICS.items()}
     names = list(metrics)
     if alignment not in ALIGNMENTS:
         raise ValueError(f"unknown alignment {alignment!r}; choose one of: {', '.join(ALIGNMENTS)}")
-    gt = as_bhw(gt, "gt")
-    pred = as_bhw(pred, "pred").to(gt.device)
-    if pred.shape[0] != gt.shape[0]:
-        raise ValueError(f"pred has {pred.shape[0]} images but gt has {gt.shape[0]}")
-    pred = upsample(pred, gt.shape[-2:])
-    valid = valid_mask(gt, min_depth=min_depth, max_depth=max_depth, crop=crop)
+    low, high = gt_range if gt_range is not None else (min_depth, max_depth)
+    if isinstance(gt, DepthPoints):
+        dense_gt = None
+        points = valid_points(gt, low=low, high=high, crop=crop)
+    else:
+        dense_gt = as_bhw(gt, "gt")
+        points = DepthPoints.from_dense(dense_gt, valid_mask(dense_gt, min_depth=low, max_depth=high, crop=crop))
+    pred = as_bhw(pred, "pred").to(points.device)
+    if pred.shape[0] != points.batch:
+        raise ValueError(f"pred has {pred.shape[0]} images but gt has {points.batch}")
+    pred = pred.to(torch.promote_types(pred.dtype, torch.float32))
+    in_disparity = resamples_disparity(upsample_space, alignment) and tuple(pred.shape[-2:]) != points.size
+    source = 1.0 / pred if in_disparity else pred
+    values = sample_at_points(source, points, mode=upsample_mode, align_corners=align_corners)
+    if in_disparity:
+        values = 1.0 / values
 
-    n_valid, n_nonfinite, n_nonpositive = _prediction_counts(pred, valid)
+    lengths = points.lengths
+    fit_on = ValidPixels.from_values(values, points.depth, lengths)
+    if values.sum(dtype=torch.float64).isfinite():  # one cheap pass settles the usual case: no NaN/inf at all
+        n_nonfinite = [0] * points.batch
+        n_nonpositive = _per_image(values <= 0, lengths) if values.numel() and values.min() <= 0 else n_nonfinite
+    else:
+        finite = values.isfinite()
+        n_nonfinite = _per_image(~finite, lengths)
+        n_nonpositive = _per_image(finite & (values <= 0), lengths)
+        kept = points.where(finite)
+        fit_on = ValidPixels.from_values(values[finite], kept.depth, kept.lengths)
+    fit = fit_pixels(fit_on, alignment, median=median)
+    aligned = align_values(values, lengths, fit, min_depth=min_depth, max_depth=max_depth)
 
-    fit = fit_alignment(pred, gt, valid, alignment)
-    aligned = apply_alignment(pred, fit, min_depth=min_depth, max_depth=max_depth)
-    values = compute_metrics(aligned, gt, valid, metrics)
-    columns = {name: tensor.tolist() for name, tensor in values.items()}
+    def dense() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """What a plugin's metric gets, as before points: the whole aligned map, the GT, the valid mask."""
+        full = upsample(source, points.size, mode=upsample_mode, align_corners=align_corners)
+        full = apply_alignment(1.0 / full if in_disparity else full, fit, min_depth=min_depth, max_depth=max_depth)
+        target = dense_gt if dense_gt is not None else gt.to(points.device).dense()
+        valid = torch.zeros(points.shape, dtype=torch.bool, device=points.device)
+        valid.view(-1)[points.flat_index()] = True
+        return full, target, valid
+
+    values_by_metric = compute_point_metrics(ValidPixels.from_values(aligned, points.depth, lengths), metrics,
+                                             dense=dense)
+    columns = {name: tensor.tolist() for name, tensor in values_by_metric.items()}
     fitted = (fit.ok.tolist(), fit.scale.tolist(), fit.shift.tolist())
 
     rows: list[dict[str, Any]] = []
-    for i in range(gt.shape[0]):
-        if n_valid[i] == 0:
+    for i in range(points.batch):
+        if lengths[i] == 0:
             status = "no_valid_gt"
         elif n_nonfinite[i] > 0:
             status = "invalid_prediction"
@@ -175,7 +231,7 @@ def score_batch(
             status = "ok"
         row: dict[str, Any] = {name: (float(columns[name][i]) if status == "ok" else math.nan) for name in names}
         row.update(
-            n_valid=int(n_valid[i]),
+            n_valid=int(lengths[i]),
             n_nonfinite=int(n_nonfinite[i]),
             n_nonpositive=int(n_nonpositive[i]),
             status=status,

@@ -30,7 +30,7 @@ from typing import Any
 
 from udebench.errors import UdebenchError
 from udebench.evaluation.statuses import SAMPLE_STATUSES
-from udebench.results.summary import RunSummary
+from udebench.results.summary import RunSummary, run_label
 
 DEFAULT_RESULTS_PATH = Path("udebench-results/results.sqlite")
 RESULTS_ENV = "UDEBENCH_RESULTS"
@@ -473,15 +473,16 @@ class ResultsStore:
         return out
 
     def latest_complete_runs(self, split_pattern: str | None = None) -> list[RunSummary]:
-        """The run leaderboards show per (model, tag, split), each as its :meth:`summary`.
+        """The run leaderboards show per (label, split), each as its :meth:`summary`.
 
         That is the newest complete run over the whole split, else (none exists) the newest complete
-        ``--limit`` run: a run on the first N samples never replaces a full one, however recent.
-        Newest means latest ``created_at`` (ties: highest run_id). Leaderboards are built only from these.
+        ``--limit`` run: a run on the first N samples never replaces a full one, however recent. Newest means
+        latest ``created_at`` (ties: highest run_id). The label is model and tag, and a run under
+        ``--protocol-override`` has its own (never hiding the benchmark's). Leaderboards are built only from these.
         """
-        chosen: dict[tuple[str, str, str], dict[str, Any]] = {}
+        chosen: dict[tuple[str, str], dict[str, Any]] = {}
         for run in self.runs(status="complete", split=split_pattern):  # newest first
-            key = (run["model"], run["tag"] or "", run["split"])
+            key = (run_label(run["model"], run["tag"], run["options"].get("protocol_overrides")), run["split"])
             held = chosen.get(key)
             if held is None or (_is_limited(held) and not _is_limited(run)):
                 chosen[key] = run

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-def run_label(model: str, tag: str | None) -> str:
-    """``model`` or ``model[tag]``: how a run is named in every table, bar and message."""
-    return f"{model}[{tag}]" if tag else model
+def run_label(model: str, tag: str | None, protocol_overrides: Mapping[str, Any] | None = None) -> str:
+    """``model``, ``model[tag]``, and ``{key=value,...}`` after it for a run whose split protocol was overridden:
+    how a run is named in every table, bar and message, so an overridden run never passes for the benchmark's."""
+    label = f"{model}[{tag}]" if tag else model
+    if protocol_overrides:
+        label += "{" + ",".join(f"{key}={_shown(value)}" for key, value in sorted(protocol_overrides.items())) + "}"
+    return label
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "x".join(str(v) for v in value) if all(isinstance(v, int) for v in value) else ",".join(map(str, value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,12 @@ class RunSummary:
 
     @property
     def label(self) -> str:
-        return run_label(self.model, self.tag)
+        return run_label(self.model, self.tag, self.protocol_overrides)
+
+    @property
+    def protocol_overrides(self) -> dict[str, Any]:
+        """The ``--protocol-override`` values this run was scored under (empty: the split's own protocol)."""
+        return dict(self.options.get("protocol_overrides") or {})
 
     @property
     def limited(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from udebench.plugin import ModelSpec, TrainerSpec, TranslatorSpec
-from udebench_ude.arch import SIZES
+from udebench_ude.arch import PATCH_SIZE, SIZES
 
 #: the weights each model loads when no --weights is given (package data, written by `udebench ude export`).
 SHIPPED = {"ude_teacher": "ude_teacher_tiny_synth", "ude_student": "ude_student_tiny_synth"}
@@ -89,14 +89,14 @@ def build_supervised_trainer(cfg: Any, *, work_dir: str, resume: bool = True, de
 TEACHER = ModelSpec(
     name="ude_teacher", factory=build_teacher, output="metric_depth",
     description="UDE teacher: DINOv2+DPT, supervised on synth day (tiny)",
-    input_size=SIZES["tiny"]["input_size"], weights_env="UDEBENCH_UDE_TEACHER_WEIGHTS", weights_help=WEIGHTS_HELP,
-    network=build_network,
+    input_size=SIZES["tiny"]["input_size"], input_multiple=PATCH_SIZE, weights_env="UDEBENCH_UDE_TEACHER_WEIGHTS",
+    weights_help=WEIGHTS_HELP, network=build_network,
 )
 STUDENT = ModelSpec(
     name="ude_student", factory=build_student, output="metric_depth",
     description="UDE student: DINOv2+DPT, reliability-guided distillation on translated images (tiny)",
-    input_size=SIZES["tiny"]["input_size"], weights_env="UDEBENCH_UDE_STUDENT_WEIGHTS", weights_help=WEIGHTS_HELP,
-    network=build_network,
+    input_size=SIZES["tiny"]["input_size"], input_multiple=PATCH_SIZE, weights_env="UDEBENCH_UDE_STUDENT_WEIGHTS",
+    weights_help=WEIGHTS_HELP, network=build_network,
 )
 PHYSICS = TranslatorSpec(
     name="physics", factory=build_physics_translator, conditions=("night", "rain", "fog", "snow"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
@@ -15,6 +17,17 @@ HOW_TO_GET = ("Download the 'different weathers' full-size left images and dispa
               "calibration from https://drivingstereo-dataset.github.io/ into DATA_ROOT/drivingstereo/"
               "<weather>/{left-image-full-size,disparity-map-full-size}/ and DATA_ROOT/drivingstereo/"
               "full-image-calib/; see docs/datasets.md")
+
+
+#: Robust-Depth's DrivingStereo weather evaluation (Saunders et al., ICCV 2023; WeatherDepth, ICRA 2024, is the same):
+#: Monodepth2's scoring with every positive GT pixel valid (``mask = gt_depth > 0``: no cap, no crop).
+PROTOCOL = Protocol(
+    reference="Robust-Depth (github.com/kieran514/robustdepth): Robust-Depth/evaluate_depth.py::evaluate, "
+              "--eval_split sunny|cloudy|foggy|rainy (mask gt > 0, cv2.resize of the disparity, np.median, clamp "
+              "1e-3..80); WeatherDepth's Evaluate.py::evaluate does the same",
+    min_depth=1e-3, max_depth=80.0, gt_range=(0.0, math.inf), upsample_mode="bilinear", align_corners=False,
+    upsample_space="disparity", median="numpy", input_size="model", input_resample="lanczos", flip_pp=False,
+    flip_pp_space="disparity")
 
 
 def _factory(weather: str) -> Callable[..., Any]:
@@ -66,7 +79,7 @@ def register_splits(register):
     for weather in WEATHERS:
         register(SplitSpec(
             name=f"drivingstereo-{weather}", factory=_factory(weather), dataset="drivingstereo", condition=weather,
-            min_depth=1e-3, max_depth=80.0, expected_count=COUNT, check=_check(weather),
+            protocol=PROTOCOL, expected_count=COUNT, check=_check(weather),
             adverse=None if weather == "sunny" else AdverseCondition(
                 group="drivingstereo", clean_split="drivingstereo-sunny", condition=weather),
             description=f"DrivingStereo {weather} set: 500 full-size left frames, depth = f*B/d"))

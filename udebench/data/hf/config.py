@@ -74,6 +74,14 @@ class HFSplitConfig:
                                 f"max depth {self.max_depth}")
 
     @property
+    def protocol(self):
+        """udebench's default conventions with this dataset's caps and crop."""
+        from udebench.evaluation.protocol_spec import Protocol
+
+        return Protocol(reference="a user's Hugging Face dataset: udebench's default conventions (Monodepth2's)",
+                        min_depth=self.min_depth, max_depth=self.max_depth, crop=self.eval_crop)
+
+    @property
     def split_name(self) -> str:
         return PREFIX + self.name
 

@@ -72,6 +72,6 @@ def register_splits(register):
             continue
         register(SplitSpec(
             name=config.split_name, factory=_factory(config), dataset="hf", condition=config.condition,
-            min_depth=config.min_depth, max_depth=config.max_depth, eval_crop=config.eval_crop,
+            protocol=config.protocol,
             description=config.description or f"Hugging Face dataset {config.path}", expected_count=config.count,
             check=_check(config)))

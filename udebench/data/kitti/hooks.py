@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.specs import DatasetSpec, SplitSpec
 
@@ -69,6 +70,16 @@ def check_kitti_eigen(data_root: str | None = None, *, gt: str = "auto", split: 
     return report
 
 
+#: Monodepth2's KITTI Eigen evaluation (Godard et al., ICCV 2019).
+PROTOCOL = Protocol(
+    reference="Monodepth2 (github.com/nianticlabs/monodepth2): evaluate_depth.py::evaluate (cv2.resize of the "
+              "disparity, Garg crop, np.median, clamp 1e-3..80); inputs resized to the model's size by "
+              "datasets/mono_dataset.py::MonoDataset (PIL ANTIALIAS)",
+    min_depth=1e-3, max_depth=80.0, crop="garg", upsample_mode="bilinear", align_corners=False,
+    upsample_space="disparity", median="numpy", input_size="model", input_resample="lanczos", flip_pp=False,
+    flip_pp_space="disparity")
+
+
 @hookimpl
 def register_datasets(register):
     register(DatasetSpec(name="kitti", description="KITTI raw drives, Eigen test split (camera 2, velodyne GT)",
@@ -78,7 +89,6 @@ def register_datasets(register):
 @hookimpl
 def register_splits(register):
     register(SplitSpec(
-        name=SPLIT, factory=kitti_eigen_factory, dataset="kitti", condition="eigen", min_depth=1e-3,
-        max_depth=80.0, eval_crop="garg",
+        name=SPLIT, factory=kitti_eigen_factory, dataset="kitti", condition="eigen", protocol=PROTOCOL,
         description="KITTI Eigen test split: 697 frames, velodyne GT as Monodepth2 exports it (or gt=npz|improved)",
         expected_count=EIGEN_COUNT, check=check_kitti_eigen))

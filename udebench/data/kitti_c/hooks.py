@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec, TranslatorSpec
 
@@ -24,6 +25,15 @@ FOLDER = "kitti_c"
 HOW_TO_GET = ("Either unzip RoboDepth's kitti_c.zip (github.com/ldkong1205/RoboDepth, docs/DATA_PREPARE.md) into "
               "<root>/kitti_c/<corruption>/<severity>/kitti_data/..., or let udebench generate the images from "
               "KITTI raw in <root>/kitti; the ground truth always comes from <root>/kitti")
+
+
+#: RoboDepth's KITTI-C evaluation: Monodepth2's scoring, the 640x192 corrupted image fed as it is.
+PROTOCOL = Protocol(
+    reference="RoboDepth (github.com/ldkong1205/RoboDepth): zoo/MonoDepth2/evaluate_kittic.py::evaluate "
+              "(Monodepth2's scoring: cv2.resize of the disparity, Garg crop, np.median, clamp 1e-3..80); the "
+              "640x192 image fed as loaded by zoo/MonoDepth2/datasets/mono_dataset_kittic.py::MonoDataset",
+    min_depth=1e-3, max_depth=80.0, crop="garg", upsample_mode="bilinear", align_corners=False,
+    upsample_space="disparity", median="numpy", input_size="as_given", flip_pp=False, flip_pp_space="disparity")
 
 
 def split_name(corruption: str, severity: int) -> str:
@@ -112,7 +122,7 @@ def register_splits(register):
         for severity in SEVERITIES:
             register(SplitSpec(
                 name=split_name(corruption, severity), factory=_factory(corruption, severity), dataset="kitti-c",
-                condition=f"{corruption}-{severity}", min_depth=1e-3, max_depth=80.0, eval_crop="garg",
+                condition=f"{corruption}-{severity}", protocol=PROTOCOL,
                 description=f"KITTI Eigen test split, {corruption.replace('_', ' ')} at severity {severity} "
                             "(RoboDepth's images, or generated)",
                 expected_count=697, check=_check(corruption, severity),

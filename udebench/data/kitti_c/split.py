@@ -6,10 +6,10 @@ Two sources, same samples and ground truth:
 - ``generated``: the clean KITTI image resized to 640×192 (area), corrupted by udebench's own
   implementation (:mod:`.corruptions`) seeded by (seed, corruption, sample id), as RoboDepth made them.
 
-Either way the 640×192 image is resized (bilinear) back to the ground truth's full resolution,
-because a sample's image and depth share one size; a model then sees it at its own input size and
-its prediction is scored at full resolution with the Garg crop, as in RoboDepth's evaluation.
-Intrinsics are those of the full-resolution image (``P_rect_02``).
+Either way the sample's image is the 640×192 one, and the split's protocol feeds it to the network as it
+is (RoboDepth's ``mono_dataset_kittic.py`` loads it without resizing); the ground truth stays at full
+resolution, where the prediction is scored with the Garg crop. Intrinsics are ``P_rect_02`` scaled to the
+640×192 image (``K[0] *= 640/W``, ``K[1] *= 192/H``).
 """
 
 from __future__ import annotations
@@ -88,7 +88,9 @@ class KittiCSplit(Sequence):
         index = normalize_index(index, len(self))
         sample_id = self.eigen.sample_ids[index]
         depth = self.eigen.depth(index)
-        small = self._small_image(index)
-        image = cv2.resize(small, (depth.shape[1], depth.shape[0]), interpolation=cv2.INTER_LINEAR)
-        return {"sample_id": sample_id, "image": np.ascontiguousarray(image), "depth": depth,
-                "intrinsics": self.eigen.intrinsics(sample_id), "condition": self.condition}
+        image = np.ascontiguousarray(self._small_image(index))
+        intrinsics = np.array(self.eigen.intrinsics(sample_id), dtype=np.float64)
+        intrinsics[0] *= image.shape[1] / depth.shape[1]
+        intrinsics[1] *= image.shape[0] / depth.shape[0]
+        return {"sample_id": sample_id, "image": image, "depth": depth, "intrinsics": intrinsics,
+                "condition": self.condition}

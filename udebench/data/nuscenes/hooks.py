@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
@@ -18,6 +19,15 @@ VERSIONS: dict[str, str] = {"nuscenes": "v1.0-trainval", "nuscenes-mini": "v1.0-
 _TEXT = {"day": "day-clear (description has neither 'night' nor 'rain')",
          "night": "night (description contains 'night'; includes night-rain)",
          "rain": "rain (description contains 'rain'; includes night-rain)"}
+
+
+#: md4all's nuScenes evaluation (Gasperini et al., ICCV 2023).
+PROTOCOL = Protocol(
+    reference="md4all (github.com/md4all/md4all): utils/depth.py::compute_depth_metrics via "
+              "evaluation/evaluator.py::Evaluator.evaluate_depth; inputs resized by "
+              "data/nuscenes_dataset.py::NuScenesDataModule.setup (320x576, LANCZOS); caps from config/config.py",
+    min_depth=0.1, max_depth=80.0, upsample_mode="bilinear", align_corners=True, upsample_space="prediction",
+    median="torch", input_size=(320, 576), input_resample="lanczos", flip_pp=False, flip_pp_space="disparity")
 
 
 def _factory(prefix: str, condition: str) -> Callable[..., Any]:
@@ -76,7 +86,7 @@ def register_splits(register):
         for condition in ("day", "night", "rain"):
             register(SplitSpec(
                 name=f"{prefix}-{condition}", factory=_factory(prefix, condition), dataset="nuscenes",
-                condition=condition, min_depth=0.1, max_depth=80.0,
+                condition=condition, protocol=PROTOCOL,
                 description=f"{version} validation CAM_FRONT key frames, {_TEXT[condition]}",
                 expected_count=COUNTS[condition] if prefix == "nuscenes" else None,
                 check=_check(prefix, condition),

@@ -23,12 +23,21 @@ LIDAR = "LIDAR_TOP"
 
 
 def validation_scenes(tables: NuScenesTables) -> list[str]:
-    """Names of the validation scenes: the devkit's official list, or md4all's two for v1.0-mini."""
+    """Names of the validation scenes, from the devkit's split lists (``val``, or ``mini_val`` for v1.0-mini).
+
+    By name, never by position in ``scene.json`` (whose order a copy need not keep); a named scene that
+    the copy's ``scene.json`` lacks is a one-line error.
+    """
     info = json.loads((resources.files("udebench.data.nuscenes") / "val_scenes.json").read_text())
-    if "mini" in tables.version:
-        scenes = tables.scenes
-        return [scenes[i]["name"] for i in info["mini_val_positions"] if i < len(scenes)]
-    return list(info["trainval_val"])
+    names = list(info["mini_val" if "mini" in tables.version else "trainval_val"])
+    present = {scene["name"] for scene in tables.scenes}
+    absent = [name for name in names if name not in present]
+    if absent:
+        shown = ", ".join(absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
+        raise DataNotFoundError(f"nuScenes {tables.version}: validation scene(s) {shown} (devkit split lists) are "
+                                f"not in {tables.folder / 'scene.json'}; put the complete {tables.version} "
+                                "metadata there")
+    return names
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ class NuScenesSplit(Sequence):
         self._records = {token: index.records[token] for token in self.sample_ids}
         self.config: dict[str, Any] = {
             "dataset": "nuscenes", "version": version, "condition": condition, "camera": camera, "lidar": lidar,
-            "scenes": "md4all mini val (positions 1, 9)" if "mini" in version else "devkit official val (150)",
+            "scenes": "devkit mini_val (scene-0103, scene-0916)" if "mini" in version else "devkit official val (150)",
             "gt": f"devkit map_pointcloud_to_image, min_dist={self.min_dist}, truncated pixels, last point wins",
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
@@ -14,6 +15,16 @@ HOW_TO_GET = ("Download stereo/left (Bayer PNGs) and lms_front with vo of drives
               "2014-12-16-18-44-24 from https://robotcar-dataset.robots.ox.ac.uk, models/ and extrinsics/ from "
               "github.com/ori-mrg/robotcar-dataset-sdk, and md4all's split files (request form in md4all's README) "
               "into DATA_ROOT/robotcar/splits/; see docs/datasets.md")
+
+
+#: md4all's RobotCar evaluation: the 768x1280 crop (done by the split) resized to 320x544, GT up to 50 m.
+PROTOCOL = Protocol(
+    reference="md4all (github.com/md4all/md4all): utils/depth.py::compute_depth_metrics via "
+              "evaluation/evaluator.py::Evaluator.evaluate_depth; crop and resize in "
+              "data/robotcar/robotcar_dataset.py::RobotCarDataModule.setup (768x1280 -> 320x544, LANCZOS); "
+              "caps from config/eval_md4allDDa_50m_robotcar_test.yaml",
+    min_depth=0.1, max_depth=50.0, upsample_mode="bilinear", align_corners=True, upsample_space="prediction",
+    median="torch", input_size=(320, 544), input_resample="lanczos", flip_pp=False, flip_pp_space="disparity")
 
 
 def list_file_path(root, scene: str):
@@ -85,7 +96,7 @@ def register_splits(register):
     for condition, scene in SCENES.items():
         register(SplitSpec(
             name=f"robotcar-{condition}", factory=_factory(condition), dataset="robotcar", condition=condition,
-            min_depth=0.1, max_depth=50.0, check=_check(condition),
+            protocol=PROTOCOL, check=_check(condition),
             adverse=None if condition == "day" else AdverseCondition(
                 group="robotcar", clean_split="robotcar-day", condition=condition),
             description=f"RobotCar {scene} ({condition}), md4all test list, stereo/left 768x1280, "

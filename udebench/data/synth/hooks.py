@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from udebench.errors import UdebenchError
+from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.specs import AdverseCondition, DatasetSpec, SplitSpec
 
@@ -110,6 +111,14 @@ def register_datasets(register):
     )
 
 
+#: synth keeps udebench's first conventions: Monodepth2's upsampling and median, the model's own input size.
+PROTOCOL = Protocol(
+    reference="udebench's synth world (no external reference); Monodepth2-style scoring as in "
+              "nianticlabs/monodepth2 evaluate_depth.py::evaluate, resized in the model's own preprocessing",
+    min_depth=0.1, max_depth=80.0, align_corners=False, median="numpy", input_size="model",
+    input_resample="bilinear", upsample_space="prediction", flip_pp_space="prediction")
+
+
 @hookimpl
 def register_splits(register):
     for condition in SYNTH_CONDITIONS:
@@ -119,8 +128,7 @@ def register_splits(register):
                 factory=_synth_test_factory(condition),
                 dataset="synth",
                 condition=condition,
-                min_depth=0.1,
-                max_depth=80.0,
+                protocol=PROTOCOL,
                 description=f"synth test scenes 0-{SYNTH_TEST_FRAMES - 1}, {_CONDITION_TEXT[condition]}",
                 expected_count=SYNTH_TEST_FRAMES,
                 adverse=None if condition == SYNTH_CLEAN else AdverseCondition(
@@ -133,8 +141,7 @@ def register_splits(register):
                 factory=_synth_train_factory(condition),
                 dataset="synth",
                 condition=condition,
-                min_depth=0.1,
-                max_depth=80.0,
+                protocol=PROTOCOL,
                 description=f"synth training drives (3 frames, known poses; seeds disjoint from test), {condition}",
                 expected_count=SYNTH_TRAIN_SEQUENCES,
             )

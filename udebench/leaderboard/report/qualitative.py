@@ -153,7 +153,9 @@ class Reproducer:
 
         from udebench.evaluation.alignment import apply_alignment, fit_alignment
         from udebench.evaluation.metrics import BUILTIN_METRICS
-        from udebench.evaluation.protocol import flip_pp, score_batch, upsample, valid_mask
+        from udebench.evaluation.protocol import flip_pp, upsample, valid_mask
+        from udebench.evaluation.protocol_spec import Protocol
+        from udebench.evaluation.scoring import Scoring
 
         image = np.ascontiguousarray(sample["image"])
         x = torch.from_numpy(image).permute(2, 0, 1)[None].float().div(255.0)
@@ -167,11 +169,11 @@ class Reproducer:
             pred = flip_pp(pred, model.predict(x.flip(-1), mirrored))
         pred = pred.float().cpu()
         gt = torch.as_tensor(np.asarray(sample["depth"], dtype=np.float32))[None]
-        min_depth, max_depth = float(run.options["min_depth"]), float(run.options["max_depth"])
-        crop, alignment = run.options.get("crop"), run.alignment or "none"
-        scored = score_batch(pred, gt, alignment=alignment, min_depth=min_depth, max_depth=max_depth, crop=crop,
-                             metrics={"abs_rel": BUILTIN_METRICS["abs_rel"][0]})[0]
-        upsampled = upsample(pred, gt.shape[-2:])
+        protocol = Protocol.from_run_options(run.options)
+        min_depth, max_depth, crop, alignment = protocol.min_depth, protocol.max_depth, protocol.crop, run.alignment
+        alignment = alignment or "none"
+        scored = Scoring(alignment, protocol, {"abs_rel": BUILTIN_METRICS["abs_rel"][0]}).score(pred, gt)[0]
+        upsampled = upsample(pred, gt.shape[-2:], mode=protocol.upsample_mode, align_corners=protocol.align_corners)
         valid = valid_mask(gt, min_depth=min_depth, max_depth=max_depth, crop=crop)
         aligned = apply_alignment(upsampled, fit_alignment(upsampled, gt, valid, alignment), min_depth=min_depth,
                                   max_depth=max_depth)[0].numpy()
