@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from udebench.plugin import hookimpl
-from udebench_baselines.specs import MONODEPTH2
+from udebench_baselines.specs import MD4ALL, MONODEPTH2
 
 
 @hookimpl
 def register_models(register):
     register(MONODEPTH2)
+    register(MD4ALL)
