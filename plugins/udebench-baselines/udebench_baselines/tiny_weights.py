@@ -125,3 +125,118 @@ class _yacs_cfgnode:  # noqa: N801 - used as a context manager, named after what
             _FakeCfgNode.__module__, _FakeCfgNode.__qualname__ = self._saved
         for name in self._added:
             sys.modules.pop(name, None)
+
+
+#: a 4-layer, 32-wide DINOv2 (patch 14) shared by the tiny Depth Anything checkpoints.
+_TINY_DINOV2 = dict(image_size=56, patch_size=14, hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
+                    intermediate_size=64, out_indices=[1, 2, 3, 4], reshape_hidden_states=False)
+
+
+def _processor_config(processor: str, size: tuple[int, int], *, keep_aspect_ratio: bool, multiple: int,
+                      resample: int, mean: list[float], std: list[float], do_pad: bool = False) -> dict:
+    """A ``preprocessor_config.json`` with the keys transformers' image processors write."""
+    return {"do_normalize": True, "do_pad": do_pad, "do_rescale": True, "do_resize": True,
+            "ensure_multiple_of": multiple, "image_mean": mean, "image_processor_type": processor,
+            "image_std": std, "keep_aspect_ratio": keep_aspect_ratio, "resample": resample,
+            "rescale_factor": 1 / 255, "size": {"height": size[0], "width": size[1]}}
+
+
+def _save_pretrained(module, folder: Path, processor: dict | None) -> Path:
+    import json
+
+    from udebench_baselines.hf_folders import quiet_transformers
+
+    folder = Path(folder)
+    with quiet_transformers():
+        module.save_pretrained(str(folder))
+    if processor is not None:
+        (folder / "preprocessor_config.json").write_text(json.dumps(processor, indent=2) + "\n")
+    return folder
+
+
+def write_depth_anything(folder: Path, *, metric: bool = False, max_depth: int = 80, seed: int = 0) -> Path:
+    """A Depth Anything ``save_pretrained`` folder (``config.json``, ``model.safetensors``, processor config).
+
+    ``metric``: a metric checkpoint (``depth_estimation_type="metric"``, ``max_depth`` an int as in
+    transformers' configs), else a relative one.
+    """
+    import torch
+    from transformers import DepthAnythingConfig, DepthAnythingForDepthEstimation, Dinov2Config
+
+    torch.manual_seed(seed)
+    config = DepthAnythingConfig(
+        backbone_config=Dinov2Config(**_TINY_DINOV2), patch_size=14, reassemble_hidden_size=32,
+        neck_hidden_sizes=[8, 16, 32, 32], fusion_hidden_size=16, head_hidden_size=8,
+        depth_estimation_type="metric" if metric else "relative", max_depth=int(max_depth) if metric else 1)
+    processor = _processor_config("DPTImageProcessor", (56, 56), keep_aspect_ratio=True, multiple=14, resample=3,
+                                  mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])
+    return _save_pretrained(DepthAnythingForDepthEstimation(config), folder, processor)
+
+
+def write_dpt(folder: Path, *, seed: int = 0) -> Path:
+    """A DPT (ViT, MiDaS v3 layout) ``save_pretrained`` folder with its 64×64 processor config."""
+    import torch
+    from transformers import DPTConfig, DPTForDepthEstimation
+
+    torch.manual_seed(seed)
+    config = DPTConfig(hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=64, image_size=64,
+                       patch_size=16, backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[8, 16, 32, 32],
+                       fusion_hidden_size=16, head_in_index=-1)
+    processor = _processor_config("DPTImageProcessor", (64, 64), keep_aspect_ratio=False, multiple=1, resample=3,
+                                  mean=[0.5] * 3, std=[0.5] * 3)
+    return _save_pretrained(DPTForDepthEstimation(config), folder, processor)
+
+
+def write_zoedepth(folder: Path, *, seed: int = 0) -> Path:
+    """A ZoeDepth (BEiT backbone, one KITTI bin configuration) folder with its padding processor config."""
+    import torch
+    from transformers import BeitConfig, ZoeDepthConfig, ZoeDepthForDepthEstimation
+
+    torch.manual_seed(seed)
+    backbone = BeitConfig(image_size=64, patch_size=16, hidden_size=32, num_hidden_layers=4, num_attention_heads=2,
+                          intermediate_size=64, out_indices=[1, 2, 3, 4], reshape_hidden_states=False,
+                          use_relative_position_bias=True, use_absolute_position_embeddings=False)
+    config = ZoeDepthConfig(backbone_config=backbone, backbone_hidden_size=32, neck_hidden_sizes=[8, 16, 32, 32],
+                            fusion_hidden_size=16, bottleneck_features=16, num_relative_features=8,
+                            bin_embedding_dim=16, num_attractors=[4, 4, 2, 2], patch_size=16,
+                            bin_configurations=[{"n_bins": 8, "min_depth": 0.001, "max_depth": 80.0, "name": "kitti"}])
+    processor = _processor_config("ZoeDepthImageProcessor", (64, 96), keep_aspect_ratio=True, multiple=32, resample=2,
+                                  mean=[0.5] * 3, std=[0.5] * 3, do_pad=True)
+    module = ZoeDepthForDepthEstimation(config)
+    with torch.no_grad():  # its initialisation (zero biases, uniform bins) predicts one depth everywhere: vary it
+        for parameter in module.parameters():
+            parameter.add_(0.1 * torch.randn_like(parameter))
+    return _save_pretrained(module, folder, processor)
+
+
+def write_depth_pro(folder: Path, *, use_fov_model: bool = True, seed: int = 0) -> Path:
+    """A Depth Pro folder (DINOv2 patch, image and field-of-view encoders) working at 64×64."""
+    import torch
+    from transformers import DepthProConfig, DepthProForDepthEstimation
+
+    torch.manual_seed(seed)
+    encoder = dict(model_type="dinov2", hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                   intermediate_size=64, patch_size=16, image_size=32)
+    config = DepthProConfig(fusion_hidden_size=16, patch_size=32, intermediate_hook_ids=[1, 0],
+                            intermediate_feature_dims=[8, 8], scaled_images_ratios=[0.5, 1],
+                            scaled_images_overlap_ratios=[0.0, 0.25], scaled_images_feature_dims=[16, 16],
+                            use_fov_model=use_fov_model, image_model_config=dict(encoder),
+                            patch_model_config=dict(encoder), fov_model_config=dict(encoder))
+    processor = _processor_config("DepthProImageProcessor", (64, 64), keep_aspect_ratio=False, multiple=1, resample=2,
+                                  mean=[0.5] * 3, std=[0.5] * 3)
+    return _save_pretrained(DepthProForDepthEstimation(config), folder, processor)
+
+
+def write_hub_cache(cache: Path, repo_id: str, writer: Callable[[Path], Path],
+                    revision: str = "0123456789abcdef0123456789abcdef01234567") -> Path:
+    """``cache/models--org--name/snapshots/<revision>/`` written by ``writer``, and ``refs/main`` naming it.
+
+    The layout ``hf download`` leaves (there the snapshot files link to ``blobs/``; copies load the same).
+    """
+    from udebench_baselines.hf_folders import cache_folder_name
+
+    root = Path(cache) / cache_folder_name(repo_id)
+    writer(root / "snapshots" / revision)
+    (root / "refs").mkdir(parents=True, exist_ok=True)
+    (root / "refs" / "main").write_text(revision)
+    return root
