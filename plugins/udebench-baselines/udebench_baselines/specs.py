@@ -116,4 +116,24 @@ DEPTH_PRO = ModelSpec(
     weights_env="UDEBENCH_DEPTH_PRO_WEIGHTS", weights_help=HF_HELP + "; default apple/DepthPro-hf",
     test_weights=_tiny("write_depth_pro", "depth_pro_tiny"),
 )
+
+
+def build_marigold(weights: str | None = None, device: str | None = None, **options):
+    """``options``: steps, ensemble_size, processing_resolution, seed (see udebench_baselines.marigold)."""
+    from udebench_baselines import marigold
+
+    return marigold.build(MARIGOLD, weights, **options)
+
+
+MARIGOLD = ModelSpec(
+    name="marigold", factory=build_marigold, output="affine_depth",
+    description="Marigold (Ke et al. 2024): Stable Diffusion fine-tuned for affine-invariant depth (diffusers)",
+    weights_env="UDEBENCH_MARIGOLD_WEIGHTS",
+    weights_help="diffusers save_pretrained folder (model_index.json + unet, vae, scheduler, text_encoder, "
+                 "tokenizer) or hub cache folder; default prs-eth/marigold-depth-v1-1",
+    test_weights=_tiny("write_marigold", "marigold_tiny"),
+)
 _HF_SPECS = {spec.name: spec for spec in (DEPTH_ANYTHING, DEPTH_ANYTHING_V2, DPT, ZOEDEPTH, DEPTH_PRO)}
+
+#: everything the plugin registers, in the order ``udebench list`` users read about them in docs/baselines.md.
+MODELS = (MONODEPTH2, MD4ALL, DEPTH_ANYTHING, DEPTH_ANYTHING_V2, DPT, ZOEDEPTH, DEPTH_PRO, MARIGOLD)

@@ -240,3 +240,57 @@ def write_hub_cache(cache: Path, repo_id: str, writer: Callable[[Path], Path],
     (root / "refs").mkdir(parents=True, exist_ok=True)
     (root / "refs" / "main").write_text(revision)
     return root
+
+
+def _clip_bpe_files(folder: Path) -> tuple[Path, Path]:
+    """A CLIP BPE vocabulary of the 256 byte symbols (plain and word-final) and the two special tokens, no merges."""
+    import json
+
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    symbols = [chr(b) for b in printable] + [chr(256 + i) for i in range(256 - len(printable))]
+    vocab = {symbol: i for i, symbol in enumerate(symbols)}
+    vocab.update({symbol + "</w>": len(symbols) + i for i, symbol in enumerate(symbols)})
+    vocab.update({"<|startoftext|>": len(vocab), "<|endoftext|>": len(vocab) + 1})
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    return folder / "vocab.json", folder / "merges.txt"
+
+
+def write_marigold(folder: Path, *, seed: int = 0, prediction_type: str = "depth") -> Path:
+    """A Marigold depth pipeline ``save_pretrained`` folder (model_index.json + unet, vae, scheduler, text encoder,
+    tokenizer) small enough to run 1–2 denoising steps at 64×64 on a CPU; the VAE downsamples 8× like SD's."""
+    import tempfile
+
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, MarigoldDepthPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    from udebench_baselines.hf_folders import quiet_transformers
+
+    torch.manual_seed(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab, merges = _clip_bpe_files(Path(tmp))
+        tokenizer = CLIPTokenizer(str(vocab), str(merges), model_max_length=8)
+    special = tokenizer.convert_tokens_to_ids(["<|startoftext|>", "<|endoftext|>"])
+    text_encoder = CLIPTextModel(CLIPTextConfig(
+        hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2, vocab_size=len(tokenizer),
+        max_position_embeddings=8, projection_dim=32, bos_token_id=special[0], eos_token_id=special[1],
+        pad_token_id=special[1]))
+    unet = UNet2DConditionModel(
+        sample_size=8, in_channels=8, out_channels=4, layers_per_block=1, block_out_channels=(8, 16), norm_num_groups=4,
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
+        cross_attention_dim=32, attention_head_dim=2)
+    vae = AutoencoderKL(  # four blocks: three 2× downsamplings, the 8× of Stable Diffusion's VAE
+        in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4, block_out_channels=(8, 8, 16, 16), latent_channels=4,
+        norm_num_groups=4, layers_per_block=1, sample_size=64)
+    scheduler = DDIMScheduler(  # Marigold v1-1's: v-prediction, trailing timesteps
+        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False, set_alpha_to_one=False,
+        prediction_type="v_prediction", timestep_spacing="trailing", steps_offset=1)
+    pipe = MarigoldDepthPipeline(unet=unet, vae=vae, scheduler=scheduler, text_encoder=text_encoder,
+                                 tokenizer=tokenizer, prediction_type=prediction_type, scale_invariant=True,
+                                 shift_invariant=True, default_denoising_steps=1, default_processing_resolution=64)
+    with quiet_transformers():
+        pipe.save_pretrained(str(folder))
+    return Path(folder)
