@@ -205,3 +205,16 @@ def test_cli_evaluates_the_tiny_checkpoint_in_its_real_layout(tmp_path, name):
     summary = cli_evaluate(name, spec.test_weights(tmp_path / "weights"), tmp_path / "r.sqlite")
     assert summary["n_samples"] == 2 and summary["alignment"] == spec.default_alignment
     assert np.isfinite(summary["metrics"]["abs_rel"])
+
+
+# --- the same checkpoint means the same thing in the UDE plugin ------------------------------------------------------
+
+@pytest.mark.parametrize("metric", [False, True])
+def test_ude_models_refuse_a_depth_anything_checkpoint_and_name_the_model_that_reads_it(tmp_path, metric):
+    pytest.importorskip("udebench_ude")
+    from udebench_ude.weights import load_net
+
+    folder = tiny_weights.write_depth_anything(tmp_path, metric=metric)
+    kind = "metric" if metric else "relative"
+    with pytest.raises(UdebenchError, match=rf"a {kind} Depth Anything checkpoint.*--model depth_anything"):
+        load_net(folder)
