@@ -164,6 +164,11 @@ def test_zoedepth_flip_is_the_mean_of_the_plain_and_the_mirrored_pass(tmp_path):
     assert not torch.allclose(single.predict(images), expected, rtol=1e-3)  # the flip does change the prediction
 
 
+def test_an_option_the_model_does_not_take_is_one_line(tmp_path):
+    with pytest.raises(UdebenchError, match=r"model 'dpt': unknown option\(s\) flip \(options: none\)"):
+        lookup("models", "dpt").factory(weights=str(tiny_weights.write_dpt(tmp_path)), flip=False)
+
+
 # --- Depth Pro: metres from the focal length --------------------------------------------------------------------------
 
 def test_depth_pro_depth_scales_with_the_split_focal_length(tmp_path):

@@ -49,6 +49,10 @@ DEFAULT_PREPROCESSING: dict[str, Preprocessing] = {
 }
 
 
+#: factory keyword options each family takes.
+OPTIONS: dict[str, tuple[str, ...]] = {"zoedepth": ("flip",)}
+
+
 def _family(name: str) -> str:
     return ARCHITECTURES[name][1]
 
@@ -89,9 +93,13 @@ def load_pretrained(name: str, folder: Path) -> Any:
 def build(spec: ModelSpec, weights: str | None, **options: Any) -> DepthModel:
     """A DepthModel for the transformers model ``spec.name`` from ``weights`` or its default repo in the cache."""
     _, _, repo_id = ARCHITECTURES[spec.name]
+    family = _family(spec.name)
+    unknown = sorted(set(options) - set(OPTIONS.get(family, ())))
+    if unknown:
+        known = ", ".join(OPTIONS.get(family, ())) or "none"
+        raise UdebenchError(f"model {spec.name!r}: unknown option(s) {', '.join(unknown)} (options: {known})")
     folder = resolve_folder(weights, model=spec.name, repo_id=repo_id, env=spec.weights_env)
     module = load_pretrained(spec.name, folder)
-    family = _family(spec.name)
     prep = preprocessing_of(folder, DEFAULT_PREPROCESSING[family])
     sha256 = sha256_of(str(folder)) if weights is None else None  # --weights: the core hashes what was given
     if family == "depth_anything":
