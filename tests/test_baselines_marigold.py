@@ -74,3 +74,9 @@ def test_cli_evaluates_the_tiny_pipeline_on_synth_night(pipeline_folder, tmp_pat
     summary = cli_evaluate("marigold", pipeline_folder, tmp_path / "r.sqlite")
     assert summary["n_samples"] == 2 and summary["alignment"] == "lstsq_depth"
     assert np.isfinite(summary["metrics"]["abs_rel"])
+
+
+def test_an_image_gets_the_same_prediction_alone_or_in_a_batch(pipeline_folder):
+    model = udebench.load_model("marigold", weights=str(pipeline_folder), device="cpu")
+    images = _images(3)
+    torch.testing.assert_close(model.predict(images[1:]), model.predict(images)[1:], rtol=1e-4, atol=1e-5)

@@ -8,7 +8,8 @@ affine-invariant depth in [0, 1] (``prediction_type="depth"``; an affine dispari
 Options (keyword arguments of the factory): ``steps`` (denoising steps; default the checkpoint's
 ``default_denoising_steps``), ``ensemble_size`` (predictions per image, combined by the pipeline's
 ensembling; default 1), ``processing_resolution`` (longer side the pipeline works at; default the
-checkpoint's ``default_processing_resolution``) and ``seed`` (the noise, so a run is reproducible).
+checkpoint's ``default_processing_resolution``) and ``seed`` (the noise: each image's ensemble member ``e`` starts
+from the noise of ``seed + e``, whatever batch it is in, so a run is reproducible).
 """
 
 from __future__ import annotations
@@ -57,8 +58,9 @@ def load_pipeline(folder: Path) -> Any:
     if "Marigold" not in str(index.get("_class_name", "")):
         raise UdebenchError(f"model 'marigold': {folder / MODEL_INDEX} describes a {index.get('_class_name')!r}, "
                             "not a Marigold depth pipeline")
-    verbosity = diffusers_logging.get_verbosity()
+    verbosity, bars = diffusers_logging.get_verbosity(), diffusers_logging.is_progress_bar_enabled()
     diffusers_logging.set_verbosity_error()
+    diffusers_logging.disable_progress_bar()
     try:
         with quiet_transformers():
             pipe = MarigoldDepthPipeline.from_pretrained(str(folder), local_files_only=True)
@@ -67,8 +69,10 @@ def load_pipeline(folder: Path) -> Any:
         raise UdebenchError(f"model 'marigold': cannot load the pipeline in {folder} ({first})") from exc
     finally:
         diffusers_logging.set_verbosity(verbosity)
+        if bars:
+            diffusers_logging.enable_progress_bar()
     pipe.set_progress_bar_config(disable=True)
-    return pipe.to(dtype=torch.float32)
+    return pipe if pipe.unet.dtype == torch.float32 else pipe.to(dtype=torch.float32)
 
 
 def marigold_module(pipe: Any) -> Any:
@@ -93,7 +97,11 @@ class MarigoldForward:
     def __call__(self, module: Any, x: Any, intrinsics: Any = None) -> Any:
         import torch
 
-        generator = torch.Generator(device=x.device).manual_seed(self.options.seed)
+        # one generator per (image, ensemble member), image-major as the pipeline orders them: an image gets the
+        # same noise whatever batch it is in
+        members = range(self.options.ensemble_size)
+        generator = [torch.Generator(device=x.device).manual_seed(self.options.seed + member)
+                     for _ in range(x.shape[0]) for member in members]
         out = module.pipe(x, num_inference_steps=self.options.steps, ensemble_size=self.options.ensemble_size,
                           processing_resolution=self.options.processing_resolution, match_input_resolution=True,
                           batch_size=x.shape[0] * self.options.ensemble_size, generator=generator, output_type="pt")

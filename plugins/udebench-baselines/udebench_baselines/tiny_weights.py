@@ -224,7 +224,12 @@ def write_depth_pro(folder: Path, *, use_fov_model: bool = True, seed: int = 0) 
                             patch_model_config=dict(encoder), fov_model_config=dict(encoder))
     processor = _processor_config("DepthProImageProcessor", (64, 64), keep_aspect_ratio=False, multiple=1, resample=2,
                                   mean=[0.5] * 3, std=[0.5] * 3)
-    return _save_pretrained(DepthProForDepthEstimation(config), folder, processor)
+    module = DepthProForDepthEstimation(config)
+    last = module.head.layers[-2]  # the 1×1 conv before the final ReLU: keep the canonical inverse depth near 0.2,
+    with torch.no_grad():  # as trained weights do (random ones put half the pixels at ReLU's 0, i.e. infinitely far)
+        last.weight.mul_(0.01)
+        last.bias.fill_(0.2)
+    return _save_pretrained(module, folder, processor)
 
 
 def write_hub_cache(cache: Path, repo_id: str, writer: Callable[[Path], Path],
