@@ -39,7 +39,7 @@ def cli_evaluate(model: str, weights: str, results, *extra: str, split: str = "s
             "--no-progress", *extra]
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def cli_error(*args: str) -> str:

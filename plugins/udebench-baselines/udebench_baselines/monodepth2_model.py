@@ -22,17 +22,19 @@ def predict_depth(module: Any, x: Any, intrinsics: Any = None) -> Any:
     return sigmoid_to_depth(module(x)["sigma"], module.min_depth, module.max_depth)
 
 
-def build(spec: ModelSpec, weights: str | None) -> DepthModel:
-    """A DepthModel for ``spec`` from ``weights`` (folder or file), else the shipped file."""
+OFFICIAL_HELP = ("pass --weights DIR with the official encoder.pth + depth.pth (e.g. mono_640x192 from the "
+                 "monodepth2 README)")
+
+
+def build(spec: ModelSpec, weights: str | None, *, shipped: str = SHIPPED, help: str = OFFICIAL_HELP) -> DepthModel:
+    """A DepthModel for ``spec`` from ``weights`` (folder or file), else the shipped file ``weights/<shipped>``."""
     from udebench_baselines.monodepth2_weights import load_network
 
     if weights is None:
-        path = shipped_weights()
+        path = WEIGHTS_DIR / shipped
         if not path.is_file():
-            raise UdebenchError(
-                f"model {spec.name!r}: no --weights and no shipped weights at {path}; pass --weights DIR with the "
-                "official encoder.pth + depth.pth (e.g. mono_640x192 from the monodepth2 README), set "
-                f"{spec.weights_env}, or export synth-trained weights to {path}")
+            raise UdebenchError(f"model {spec.name!r}: no --weights and no shipped weights at {path}; {help}, set "
+                                f"{spec.weights_env}, or export synth-trained weights to {path}")
         weights = str(path)
     net, _ = load_network(weights)
     spec = dataclasses.replace(spec, input_size=net.input_size)  # the checkpoint's own height × width

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from udebench.plugin import hookimpl
-from udebench_baselines.specs import MONODEPTH2
+from udebench_baselines.specs import MODELS
 
 
 @hookimpl
 def register_models(register):
-    register(MONODEPTH2)
+    for spec in MODELS:
+        register(spec)

@@ -159,7 +159,12 @@ def _from_hf_folder(folder: Path) -> Any:
 
     config = DepthAnythingConfig.from_pretrained(str(folder), local_files_only=True)
     extra = getattr(config, "udebench_ude", None) or {}
-    config.depth_estimation_type, config.max_depth = "metric", 1  # the head is read as σ (same weights)
+    if not extra:  # another Depth Anything checkpoint: its head means what its config says, never UDE's σ
+        kind = getattr(config, "depth_estimation_type", "relative")
+        meaning = "metres (sigmoid · max_depth)" if kind == "metric" else "an affine-invariant disparity"
+        raise UdebenchError(f"UDE weights {folder}: a {kind} Depth Anything checkpoint, not written by udebench-ude; "
+                            f"its head predicts {meaning}, not UDE's sigmoid disparity: evaluate it with --model "
+                            "depth_anything or depth_anything_v2 (udebench-baselines)")
     module = DepthAnythingForDepthEstimation.from_pretrained(str(folder), config=config, local_files_only=True)
     backbone = config.backbone_config
     arch = extra.get("arch") or {"size": "custom", "hidden_size": backbone.hidden_size,
