@@ -69,6 +69,20 @@ def list_command(kind: str | None) -> None:
         for name in sorted(reg[current]):
             entry = reg[current][name]
             click.echo(f"{'  ' if not kind else ''}{name:<28} {_describe(entry.spec)}  [{entry.provider}]")
+        if current == "splits":
+            _list_stored_translations(indent="  " if not kind else "")
+
+
+def _list_stored_translations(indent: str) -> None:
+    """Translated splits `udebench translate` stored, from their small manifests (never the images)."""
+    from udebench.translate.cache import stored_sets
+
+    for manifest in sorted(stored_sets(), key=lambda m: (m.identity.split_name, m.last_run)):
+        identity = manifest.identity
+        of = f"/{manifest.source_count}" if manifest.source_count is not None else ""
+        click.echo(f"{indent}{identity.split_name:<28} stored: {manifest.count}{of} samples · {identity.translator} "
+                   f"v{identity.version} · seed {identity.seed} · key {manifest.key[:8]} · last run "
+                   f"{manifest.last_run[:19]}")
 
 
 def _describe(spec: Any) -> str:
@@ -203,8 +217,10 @@ def _add_core_groups() -> None:
     from udebench.data.commands import data_group
     from udebench.leaderboard.commands import leaderboard
     from udebench.results.commands import results
+    from udebench.translate.commands import translate_command
 
     cli.add_command(results)
+    cli.add_command(translate_command)
     cli.add_command(leaderboard)
     cli.add_command(data_group)
 

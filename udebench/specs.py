@@ -145,6 +145,9 @@ class TranslatorSpec:
     #: as ``ModelSpec.test_weights``: tiny random weights in the real layout, for the conformance kit and tests;
     #: the factory then takes them as ``weights=PATH``.
     test_weights: Callable[..., str] | None = None
+    #: True: ``<split>@<name>-<condition>`` translates on the fly when ``udebench translate`` has not stored it.
+    #: False (a diffusion model: minutes per image on a CPU): reading such a split needs it stored first.
+    cheap: bool = True
 
 
 @dataclass(frozen=True)
