@@ -82,11 +82,13 @@ class TranslationIdentity:
         return cls(**{name: data[name] for name in cls.__dataclass_fields__})
 
 
-def identity_of(translator: Any, source: str, source_split: Any, condition: str, seed: int) -> TranslationIdentity:
-    """The identity of ``translator``'s images of ``source_split`` (registered as ``source``)."""
+def identity_of(translator: Any, name: str, source: str, source_split: Any, condition: str,
+                seed: int) -> TranslationIdentity:
+    """The identity of the images ``translator`` (registered as ``name``) makes of ``source_split`` (registered as
+    ``source``)."""
     return TranslationIdentity(
         source=source, source_config=dict(getattr(source_split, "config", {}) or {}),
-        translator=str(translator.name), version=str(getattr(translator, "version", "1")), condition=condition,
+        translator=name, version=str(getattr(translator, "version", "1")), condition=condition,
         options=dict(getattr(translator, "options", {}) or {}),
         weights_sha256=getattr(translator, "weights_sha256", None), seed=seed)
 

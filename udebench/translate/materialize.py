@@ -34,7 +34,7 @@ def translate_split(options: TranslateOptions) -> TranslateSummary:
     if options.weights is not None:
         factory_options["weights"] = options.weights
     translator = build_translator(options.translator, seed=options.seed, **factory_options)
-    identity = identity_of(translator, options.split, source, options.condition, options.seed)
+    identity = identity_of(translator, options.translator, options.split, source, options.condition, options.seed)
     stored = TranslationSet(identity, options.cache_dir)
     n = len(source) if options.limit is None else min(options.limit, len(source))
     ids = first_sample_ids(source, n)

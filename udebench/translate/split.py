@@ -51,7 +51,8 @@ class TranslatedSplit(Sequence):
     """
 
     def __init__(self, source: Sequence[dict[str, Any]], translator: Any, condition: str, *, seed: int = 0,
-                 name: str = "", stored: TranslationSet | None = None, make_hint: str = "") -> None:
+                 name: str = "", translator_name: str = "", stored: TranslationSet | None = None,
+                 make_hint: str = "") -> None:
         if translator is None and stored is None:
             raise ValueError("TranslatedSplit needs a translator or a stored translation set")
         self.source = source
@@ -59,6 +60,7 @@ class TranslatedSplit(Sequence):
         self.condition = condition
         self.seed = seed
         self.name = name
+        self.translator_name = translator_name or str(getattr(translator, "name", ""))
         self.stored = stored
         self.make_hint = make_hint
 
@@ -74,7 +76,8 @@ class TranslatedSplit(Sequence):
         """What fixes the translated images (the stored set's identity when reading one)."""
         if self.stored is not None:
             return self.stored.identity
-        return identity_of(self.translator, self.name.partition("@")[0], self.source, self.condition, self.seed)
+        source, _, _ = self.name.partition("@")
+        return identity_of(self.translator, self.translator_name, source, self.source, self.condition, self.seed)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -101,12 +104,15 @@ class TranslatedSplit(Sequence):
 
 
 def make_command(source: str, translator: str, condition: str, *, seed: int = 0,
-                 split_options: dict[str, Any] | None = None) -> str:
+                 split_options: dict[str, Any] | None = None, options: dict[str, Any] | None = None) -> str:
     """The ``udebench translate`` command that stores ``source@translator-condition``."""
+    import json
+
     parts = [f"udebench translate --split {source} --translator {translator} --condition {condition}"]
     if seed:
         parts.append(f"--seed {seed}")
-    parts += [f"--split-option {key}={value}" for key, value in sorted((split_options or {}).items())]
+    parts += [f"--split-option {key}={json.dumps(value)}" for key, value in sorted((split_options or {}).items())]
+    parts += [f"--option {key}={json.dumps(value)}" for key, value in sorted((options or {}).items())]
     return "`" + " ".join(parts) + "`"
 
 
@@ -131,10 +137,11 @@ def translated_split_spec(name: str, splits: dict[str, Any], translators: dict[s
                 raise UdebenchError(f"split {name} is not stored yet and translator {translator_name} is too slow "
                                     f"to run on the fly: {hint} (add --weights DIR, --option k=v as needed) "
                                     "makes it")
-            return TranslatedSplit(samples, None, condition, seed=seed, name=name,
+            return TranslatedSplit(samples, None, condition, seed=seed, name=name, translator_name=translator_name,
                                    stored=TranslationSet(found[0].identity), make_hint=hint)
         built, stored = _on_the_fly(translator, translator_name, seed, found, source_name, samples, condition)
-        return TranslatedSplit(samples, built, condition, seed=seed, name=name, stored=stored, make_hint=hint)
+        return TranslatedSplit(samples, built, condition, seed=seed, name=name, translator_name=translator_name,
+                               stored=stored, make_hint=hint)
 
     return replace(source, name=name, factory=factory, condition=condition,
                    description=f"{source_name} translated by {translator_name} to {condition}", check=source.check)
@@ -149,7 +156,7 @@ def _on_the_fly(spec: TranslatorSpec, name: str, seed: int, found: list[Any], so
         built = as_translator(spec.factory(seed=seed, **options), name=name, conditions=spec.conditions, seed=seed)
     except (TypeError, ValueError):  # options this version no longer takes
         built = None
-    if found and built is not None and identity_of(built, source, samples, condition, seed) == found[0].identity:
+    if found and built is not None and identity_of(built, name, source, samples, condition, seed) == found[0].identity:
         return built, TranslationSet(found[0].identity)
     if built is None or options:
         built = as_translator(spec.factory(seed=seed), name=name, conditions=spec.conditions, seed=seed)
