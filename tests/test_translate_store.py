@@ -302,3 +302,31 @@ def test_translate_resumes_after_sigkill_losing_at_most_the_image_in_flight(tmp_
         sample = split[i]
         np.testing.assert_array_equal(stored.read(sample["sample_id"]),
                                       reference(sample["image"], "3", seed=sample_seed(0, sample["sample_id"])))
+
+
+@pytest.mark.slow
+def test_physics_translation_made_by_the_cli_is_what_evaluate_reads(ude_plugin, monkeypatch, tmp_path):
+    """`udebench translate --split synth-day --translator physics --condition night --limit 8`, then evaluate."""
+    from PIL import Image
+
+    monkeypatch.setenv("UDEBENCH_CACHE", str(tmp_path / "cache"))
+    runner = CliRunner()
+    made = runner.invoke(cli, ["translate", "--split", "synth-day", "--translator", "physics", "--condition", "night",
+                               "--limit", "8", "--no-progress", "--json"], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    assert json.loads(made.output.strip().splitlines()[-1])["n_stored"] == 8
+
+    def abs_rel(results: str) -> float:
+        evaluated = runner.invoke(cli, ["evaluate", "--model", "ude_teacher", "--split", "synth-day@physics-night",
+                                        "--limit", "8", "--results", str(tmp_path / results), "--no-progress",
+                                        "--json"], catch_exceptions=False)
+        assert evaluated.exit_code == 0, evaluated.output
+        summary = json.loads(evaluated.output.strip().splitlines()[-1])
+        assert summary["n_samples"] == 8
+        return summary["metrics"]["abs_rel"]
+
+    as_translated = abs_rel("a.sqlite")
+    (manifest,) = stored_sets()
+    for image in Path(manifest.folder).glob("??/*.png"):  # black out the stored images: evaluate must see it
+        Image.fromarray(np.zeros((48, 160, 3), np.uint8)).save(image)
+    assert abs_rel("b.sqlite") != pytest.approx(as_translated, rel=1e-3)

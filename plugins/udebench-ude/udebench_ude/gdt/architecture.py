@@ -58,15 +58,16 @@ def write_tokenizer(folder: Path, model_max_length: int) -> None:
     (folder / "special_tokens_map.json").write_text(json.dumps(SPECIAL_TOKENS, indent=2))
 
 
-def _perturb(module: Any, generator: Any, std: float = 0.02) -> Any:
-    """Add seeded noise to every parameter, so zero-initialised layers (ControlNet's zero convolutions, ...)
-    are not zero and every input reaches the output."""
+def _perturb(module: Any, generator: Any, std: float = 0.02, zero_std: float = 0.5) -> Any:
+    """Add seeded noise to every parameter; layers initialised to zero (ControlNet's zero convolutions, ...) get
+    ``zero_std``, as trained weights would, so every input (the control image too) visibly reaches the output."""
     import torch
 
     with torch.no_grad():
         for parameter in module.parameters():
             noise = torch.randn(parameter.shape, generator=generator, dtype=torch.float32)
-            parameter.add_((noise * std).to(parameter.dtype))
+            scale = zero_std if not bool(parameter.any()) else std
+            parameter.add_((noise * scale).to(parameter.dtype))
     return module
 
 
