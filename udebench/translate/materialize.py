@@ -33,7 +33,13 @@ def translate_split(options: TranslateOptions) -> TranslateSummary:
     factory_options = dict(options.translator_options)
     if options.weights is not None:
         factory_options["weights"] = options.weights
-    translator = build_translator(options.translator, seed=options.seed, **factory_options)
+    try:
+        translator = build_translator(options.translator, seed=options.seed, **factory_options)
+    except UdebenchError as exc:
+        if options.weights is not None and "weights" in str(exc) and "unknown" in str(exc).lower():
+            raise UdebenchError(f"--weights {options.weights}: translator {options.translator} takes no weights "
+                                f"({exc})") from exc
+        raise
     identity = identity_of(translator, options.translator, options.split, source, options.condition, options.seed)
     stored = TranslationSet(identity, options.cache_dir)
     n = len(source) if options.limit is None else min(options.limit, len(source))

@@ -94,8 +94,11 @@ def build_components(arch: Architecture, *, seed: int = 0, device: str = "cpu", 
         image_encoder = _perturb(CLIPVisionModelWithProjection(CLIPVisionConfig(**arch.image_encoder)), generator)
     components = {"unet": unet, "controlnet": controlnet, "vae": vae, "text_encoder": text_encoder,
                   "image_encoder": image_encoder}
-    if dtype is not None:
-        components = {name: module.to(dtype) for name, module in components.items()}
+    if dtype is not None and dtype != torch.float32:
+        from udebench_ude.gdt.pipeline import quiet_loading
+
+        with quiet_loading():  # diffusers notes that a cast is not from_pretrained: nothing is kept in float32 here
+            components = {name: module.to(dtype) for name, module in components.items()}
     components["scheduler"] = PNDMScheduler(**arch.scheduler)
     components["feature_extractor"] = CLIPImageProcessor(**arch.feature_extractor)
     components["ip_adapter"] = ip_adapter_state_dict(unet, int(arch.image_encoder["projection_dim"]),

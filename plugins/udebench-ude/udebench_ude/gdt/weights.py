@@ -69,7 +69,8 @@ def locate_weights(weights: str | None = None, *, ip_adapter: bool = True) -> GD
             found[part.folder] = folder
     if missing:
         raise UdebenchError(f"gdt weights missing: {'; '.join(missing)}; put each part in --weights DIR/<folder> "
-                            "or fetch it into the Hugging Face cache with `hf download <repo id>` (docs/gdt.md)")
+                            f"(or ${WEIGHTS_ENV}) or fetch it into the Hugging Face cache with `hf download <repo id>` "
+                            "(docs/gdt.md)")
     ip_folder = found.get(IP_ADAPTER.folder)
     return GDTWeights(stable_diffusion=found[STABLE_DIFFUSION.folder], controlnet=found[CONTROLNET.folder],
                       ip_adapter=ip_folder,
