@@ -8,12 +8,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-#: the condition each prompt asks for; override any of them with ``--option prompts='{"night": "..."}'``.
+#: the condition each prompt asks for (in the order the ``gdt`` spec lists its conditions); override any of them with
+#: ``--option prompts='{"night": "..."}'``.
 DEFAULT_PROMPTS: dict[str, str] = {
     "night": "a driving scene at night, dark sky, headlights and street lamps",
     "rain": "a driving scene in the rain, wet road with reflections, overcast sky",
-    "snow": "a driving scene in heavy snow, snow on the road and the cars",
     "fog": "a driving scene in dense fog, low visibility, grey haze",
+    "snow": "a driving scene in heavy snow, snow on the road and the cars",
 }
 DEFAULT_NEGATIVE_PROMPT = "blurry, low quality, distorted, deformed, cartoon, painting, text, watermark"
 
