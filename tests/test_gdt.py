@@ -200,6 +200,13 @@ def test_the_original_bin_ip_adapter_file_loads_too(ude, tiny_weights, gdt, day_
 # -- translating ---------------------------------------------------------------------------------------------------
 
 
+def test_gdt_translates_the_conditions_its_spec_declares(gdt):
+    from udebench.plugins import lookup
+
+    assert gdt.conditions == lookup("translators", "gdt").conditions == ("night", "rain", "fog", "snow")
+    assert lookup("translators", "gdt").cheap is False
+
+
 def test_translation_is_a_source_sized_uint8_image_fixed_by_its_seed(gdt, day_images):
     out = gdt(day_images[0], "night", seed=7)
     assert out.shape == day_images[0].shape and out.dtype == np.uint8
@@ -268,6 +275,18 @@ def test_img2img_starts_from_the_source_image_with_the_strength_asked(gdt, day_i
     assert float(call["image"].mean()) == pytest.approx(day_images[0].mean() / 255, abs=0.01)
     assert call["prompt"] == [GDTOptions().prompts["rain"]]
     assert call["negative_prompt"] == [GDTOptions().negative_prompt]
+
+
+def test_txt2img_mode_draws_structure_from_the_control_image_alone(gdt, day_images):
+    from diffusers import StableDiffusionControlNetPipeline
+
+    pipe = RecordingPipe(StableDiffusionControlNetPipeline.from_pipe(gdt.pipe))
+    translator = GDTTranslator(pipe, gdt.depth_model, GDTOptions.from_kwargs(mode="txt2img", **FAST))
+    out = translator(day_images[0], "snow", seed=9)
+    call = pipe.calls[0]
+    assert out.shape == day_images[0].shape and "strength" not in call and "control_image" not in call
+    assert call["image"].shape == (1, 3, 64, 192) and torch.equal(call["image"][:, 0], call["image"][:, 1])
+    np.testing.assert_array_equal(translator(day_images[0], "snow", seed=9), out)
 
 
 @pytest.mark.slow

@@ -236,6 +236,8 @@ def test_translate_bad_input_is_one_line(shift):
         translate(condition="snow")
     with pytest.raises(UdebenchError, match="unknown translator"):
         translate(translator="nope")
+    with pytest.raises(UdebenchError, match="--weights /w: translator shift-test takes no weights"):
+        translate(weights="/w")
 
 
 @pytest.mark.parametrize(("text", "key", "value"), [("strength=0.6", "strength", 0.6), ("steps=2", "steps", 2),

@@ -36,7 +36,7 @@ def translate_split(options: TranslateOptions) -> TranslateSummary:
     try:
         translator = build_translator(options.translator, seed=options.seed, **factory_options)
     except UdebenchError as exc:
-        if options.weights is not None and "weights" in str(exc) and "unknown" in str(exc).lower():
+        if options.weights is not None and "'weights'" in str(exc):  # the factory has no such argument
             raise UdebenchError(f"--weights {options.weights}: translator {options.translator} takes no weights "
                                 f"({exc})") from exc
         raise
