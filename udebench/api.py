@@ -15,6 +15,7 @@ from udebench.evaluation.statuses import RESUME_KEEPS
 from udebench.options import EvalOptions
 from udebench.plugins import lookup, provider_of_name, split_spec
 from udebench.results.summary import RunSummary, run_label
+from udebench.samples import first_sample_ids
 from udebench.specs import MetricSpec, ModelSpec, SplitSpec
 
 __all__ = ["EvalOptions", "build_translator", "evaluate", "get_split", "load_model", "resolve_device",
@@ -166,7 +167,7 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
                              weights_sha256=getattr(depth_model, "weights_sha256", None), versions=_versions(),
                              n_expected=n_total)
         done = store.done_sample_ids(run.run_id, statuses=RESUME_KEEPS)
-        ids = _sample_ids(samples, n_total) if done else []
+        ids = first_sample_ids(samples, n_total) if done else []
         pending = [i for i, sample_id in enumerate(ids) if sample_id not in done] if done else list(range(n_total))
         status = "failed"
         try:
@@ -212,10 +213,3 @@ def split_protocol(spec: SplitSpec, overrides: Mapping[str, Any] | None = None) 
     except ValueError as exc:
         raise UdebenchError(f"--protocol-override on split {spec.name}: {exc}") from None
 
-
-def _sample_ids(samples: Sequence[dict[str, Any]], n: int) -> list[str]:
-    """The first ``n`` ids, from ``samples.sample_ids`` when the split offers it (no file is read)."""
-    ids = getattr(samples, "sample_ids", None)
-    if ids is not None:
-        return [str(sample_id) for sample_id in list(ids)[:n]]
-    return [str(samples[i]["sample_id"]) for i in range(n)]

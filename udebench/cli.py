@@ -75,6 +75,20 @@ def list_command(kind: str | None, with_protocol: bool) -> None:
             about = _protocol_line(entry.spec.protocol) if with_protocol and current == "splits" else \
                 _describe(entry.spec)
             click.echo(f"{'  ' if not kind else ''}{name:<28} {about}  [{entry.provider}]")
+        if current == "splits":
+            _list_stored_translations(indent="  " if not kind else "")
+
+
+def _list_stored_translations(indent: str) -> None:
+    """Translated splits `udebench translate` stored, from their small manifests (never the images)."""
+    from udebench.translate.cache import stored_sets
+
+    for manifest in sorted(stored_sets(), key=lambda m: (m.identity.split_name, m.last_run)):
+        identity = manifest.identity
+        of = f"/{manifest.source_count}" if manifest.source_count is not None else ""
+        click.echo(f"{indent}{identity.split_name:<28} stored: {manifest.count}{of} samples · {identity.translator} "
+                   f"v{identity.version} · seed {identity.seed} · key {manifest.key[:8]} · last run "
+                   f"{manifest.last_run[:19]}")
 
 
 def _protocol_line(protocol: Any) -> str:
@@ -310,9 +324,11 @@ def _add_core_groups() -> None:
     from udebench.leaderboard.commands import compare, leaderboard, report
     from udebench.results.commands import results
     from udebench.scaffold.commands import new_plugin
+    from udebench.translate.commands import translate_command
 
     cli.add_command(results)
     cli.add_command(new_plugin)
+    cli.add_command(translate_command)
     cli.add_command(leaderboard)
     cli.add_command(compare)
     cli.add_command(report)

@@ -19,9 +19,10 @@ Contracts: :class:`DepthModel` (what a model factory returns), :class:`Trainable
 ``ModelSpec.network`` builds, so trainers can train it), :class:`Translator` / :class:`ImageTranslator`,
 :class:`Trainer`, :class:`Sample` / :class:`Split`.
 
-Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`build_translator`, :func:`resolve_device`,
-:func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`,
-:func:`sample_seed`, and the errors users see as one line (:class:`UdebenchError`, ...).
+Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`build_translator`,
+:func:`open_translations` (a stored translated training set, read by sample id), :func:`resolve_device`,
+:func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`, :func:`sample_seed`, and the
+errors users see as one line (:class:`UdebenchError`, ...).
 
 A plugin's tests may also use :mod:`udebench.testing`, the conformance kit
 (``assert_plugin_conforms(my_plugin)``; ``udebench plugins --check`` from the shell).
@@ -29,7 +30,7 @@ A plugin's tests may also use :mod:`udebench.testing`, the conformance kit
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from udebench.errors import CorruptSampleError, DataNotFoundError, UdebenchError
 from udebench.evaluation.protocol_spec import Protocol
@@ -53,6 +54,11 @@ from udebench.specs import (
 )
 from udebench.training import Trainer
 from udebench.translate.contract import ImageTranslator, Translator, as_translator, batch_seeds, sample_seed
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from udebench.translate.reader import TranslationReader
 
 __all__ = [
     "DEFAULT_ALIGNMENT",
@@ -86,6 +92,7 @@ __all__ = [
     "load_model",
     "model_spec",
     "normalize_index",
+    "open_translations",
     "progress_bar",
     "read_rgb",
     "resolve_device",
@@ -123,6 +130,25 @@ def build_translator(name: str, seed: int = 0, **options: Any) -> Translator:
     from udebench.api import build_translator as _build_translator
 
     return _build_translator(name, seed=seed, **options)
+
+
+def open_translations(source_split: str, translator: str, condition: str, *, seed: int = 0,
+                      split_options: Mapping[str, Any] | None = None, data_root: str | None = None,
+                      **options: Any) -> TranslationReader:
+    """The images ``udebench translate`` stored for ``source_split`` (built with ``split_options``) translated
+    by ``translator`` into ``condition`` with ``seed``, read by sample id, so a trainer reuses a translated
+    training set made once (e.g. GDT on a GPU) instead of translating on the fly.
+
+    ``options``: only a set whose resolved translator options hold these values (the latest such run
+    wins). The reader's ``get(sample_id)`` returns a ``uint8 HxWx3`` image, or None for a sample the set
+    does not hold; ``key`` (the set's content address) and ``identity`` (translator, version, options,
+    weights sha256, seed) say what made the images. No stored set: a one-line UdebenchError naming the
+    ``udebench translate`` command that makes it.
+    """
+    from udebench.translate.reader import open_translations as _open_translations
+
+    return _open_translations(source_split, translator, condition, seed=seed, split_options=split_options,
+                              data_root=data_root, **options)
 
 
 def resolve_device(device: str | None) -> str:

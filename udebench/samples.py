@@ -8,7 +8,7 @@ content, e.g. an image size; it is stored with each run so runs on different con
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict, runtime_checkable
 
 if TYPE_CHECKING:
@@ -84,3 +84,11 @@ def sample_problems(sample: Mapping[str, Any]) -> list[str]:
     if not isinstance(sample["condition"], str):
         problems.append(f"condition must be str, got {type(sample['condition']).__name__}")
     return problems
+
+
+def first_sample_ids(samples: Sequence[Mapping[str, Any]], n: int) -> list[str]:
+    """The first ``n`` ids of a split, from ``samples.sample_ids`` when it offers them (then no file is read)."""
+    ids = getattr(samples, "sample_ids", None)
+    if ids is not None:
+        return [str(sample_id) for sample_id in list(ids)[:n]]
+    return [str(samples[i]["sample_id"]) for i in range(n)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -192,6 +192,12 @@ class TranslatorSpec:
     #: as ``ModelSpec.test_weights``: tiny random weights in the real layout, for the conformance kit and tests;
     #: the factory then takes them as ``weights=PATH``.
     test_weights: Callable[..., str] | None = None
+    #: factory options the conformance kit builds it with beside its test weights (a small size, few steps), so a
+    #: check takes seconds; e.g. ``{"size": 64, "steps": 2}``.
+    test_options: Mapping[str, Any] = field(default_factory=dict)
+    #: True: ``<split>@<name>-<condition>`` translates on the fly when ``udebench translate`` has not stored it.
+    #: False (a diffusion model: minutes per image on a CPU): reading such a split needs it stored first.
+    cheap: bool = True
 
 
 @dataclass(frozen=True)

@@ -319,7 +319,7 @@ def check_translator(name: str, *, weights: str | None = None) -> list[Finding]:
 def _build_translator(spec: Any, weights: str | None, tmp: Path, found: _Findings) -> Any:
     from udebench.api import build_translator
 
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = dict(spec.test_options)
     if weights is None and spec.test_weights is not None:
         try:
             weights = str(spec.test_weights(tmp))

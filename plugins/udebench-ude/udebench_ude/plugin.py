@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from udebench.plugin import hookimpl
-from udebench_ude.specs import PHYSICS, RGD, SELF_SUPERVISED, STUDENT, SUPERVISED, TEACHER
+from udebench_ude.specs import GDT, PHYSICS, RGD, SELF_SUPERVISED, STUDENT, SUPERVISED, TEACHER
 
 
 @hookimpl
@@ -15,6 +15,7 @@ def register_models(register):
 @hookimpl
 def register_translators(register):
     register(PHYSICS)
+    register(GDT)
 
 
 @hookimpl

@@ -59,6 +59,18 @@ def build_physics_translator(seed: int = 0, **options: Any):
     return PhysicsTranslator(seed=seed, **options)
 
 
+def build_gdt_translator(seed: int = 0, weights: str | None = None, **options: Any):
+    from udebench_ude.gdt.translator import load_gdt
+
+    return load_gdt(seed=seed, weights=weights, **options)
+
+
+def write_gdt_test_weights(folder: Any) -> str:
+    from udebench_ude.gdt.tiny import write_tiny_weights
+
+    return write_tiny_weights(folder)
+
+
 def build_rgd_trainer(cfg: Any, *, work_dir: str, resume: bool = True, device: str | None = None,
                       max_iters: int | None = None):
     from udebench_ude.trainer import UDETrainer
@@ -101,6 +113,11 @@ STUDENT = ModelSpec(
 PHYSICS = TranslatorSpec(
     name="physics", factory=build_physics_translator, conditions=("night", "rain", "fog", "snow"),
     description="image-space night/rain/fog/snow (Koschmieder fog from predicted depth); seeded",
+)
+GDT = TranslatorSpec(
+    name="gdt", factory=build_gdt_translator, conditions=("night", "rain", "fog", "snow"), cheap=False,
+    description="GDT: SD1.5 + depth ControlNet + IP-Adapter (UDE paper); --weights DIR or $UDEBENCH_GDT_WEIGHTS",
+    test_weights=write_gdt_test_weights, test_options={"size": 64, "steps": 2},
 )
 RGD = TrainerSpec(name="rgd", factory=build_rgd_trainer,
                   description="UDE student: reliability-guided distillation from a frozen teacher "

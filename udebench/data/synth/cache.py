@@ -1,10 +1,10 @@
 """Disk cache for rendered synth frames: PNG images and float32 .npy depths, written atomically.
 
 Layout: ``<root>/synth/v<RENDERER_VERSION>-<source fingerprint>/<kind>/<H>x<W>/<condition>/<name>.png`` and
-``.../<H>x<W>/depth/<name>.npy`` (depth is the same under every condition). The root is the
-``cache_dir`` argument, else ``$UDEBENCH_CACHE``, else ``~/.cache/udebench``; set
-``UDEBENCH_SYNTH_CACHE=0`` to render every time. Files appear with ``os.replace`` of a
-finished temporary file, so parallel DataLoader workers never read half a file.
+``.../<H>x<W>/depth/<name>.npy`` (depth is the same under every condition). The root is
+:func:`udebench.cache_dir.cache_base`; set ``UDEBENCH_SYNTH_CACHE=0`` to render every time. Files
+appear atomically (:func:`udebench.cache_dir.atomic_write`), so parallel DataLoader workers never
+read half a file.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from udebench.cache_dir import atomic_write, cache_base
 from udebench.data.synth.render import RENDERER_VERSION
 
 
@@ -40,8 +40,7 @@ def renderer_fingerprint() -> str:
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
     """Directory holding this renderer's frames (version and source fingerprint)."""
-    base = cache_dir or os.environ.get("UDEBENCH_CACHE") or Path.home() / ".cache" / "udebench"
-    return Path(base).expanduser() / "synth" / f"v{RENDERER_VERSION}-{renderer_fingerprint()}"
+    return cache_base(cache_dir) / "synth" / f"v{RENDERER_VERSION}-{renderer_fingerprint()}"
 
 
 class FrameCache:
@@ -81,23 +80,8 @@ class FrameCache:
         def write(fh) -> None:
             Image.fromarray(image).save(fh, format="PNG", compress_level=1)
 
-        _atomic_write(self.image_path(condition, name), write)
+        atomic_write(self.image_path(condition, name), write)
 
     def save_depth(self, name: str, depth: np.ndarray) -> None:
-        _atomic_write(self.depth_path(name), lambda fh: np.save(fh, depth.astype(np.float32), allow_pickle=False))
+        atomic_write(self.depth_path(name), lambda fh: np.save(fh, depth.astype(np.float32), allow_pickle=False))
 
-
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
