@@ -180,8 +180,11 @@ def test_checkpoints_load_with_the_safe_unpickler(tmp_path, ude_plugin):
 class PlaneSplitPlugin:
     @hookimpl
     def register_splits(self, register):
-        register(SplitSpec(name="plane-seq-test", factory=lambda data_root=None, **options: PlaneSequenceSplit(),
-                           dataset="plane", condition="day"))
+        register(SplitSpec(name="plane-seq-test", factory=_plane_split, dataset="plane", condition="day"))
+
+
+def _plane_split(data_root=None, height=28, width=56, **options):
+    return PlaneSequenceSplit(height=int(height), width=int(width))
 
 
 def test_udebench_train_runs_a_config_file_and_export_writes_weights_and_card(tmp_path, ude_plugin):
@@ -253,3 +256,116 @@ def test_shipped_teacher_reference_resolves_to_the_package_file_or_says_how_to_m
         _resolve_path("shipped:ude_teacher_tiny_synth", {})
     (tmp_path / "ude_teacher_tiny_synth.safetensors").write_bytes(b"")
     assert _resolve_path("shipped:ude_teacher_tiny_synth", {}) == str(tmp_path / "ude_teacher_tiny_synth.safetensors")
+
+
+class _Stored:
+    """A stand-in for a stored-translation reader: sample 'a' is stored (all 200), others are not."""
+
+    def get(self, sample_id):
+        import numpy as np
+
+        return np.full((4, 6, 3), 200, np.uint8) if sample_id == "a" else None
+
+
+def test_stored_translations_are_read_by_sample_id_and_missing_ones_translated_on_the_fly():
+    from udebench_ude.conditions import translate_mixed
+    from udebench_ude.translate_physics import PhysicsTranslator
+
+    images = torch.rand(3, 3, 4, 6, generator=torch.Generator().manual_seed(0))
+    out = translate_mixed(PhysicsTranslator(seed=0), images, ["night", "night", None], stored={"night": _Stored()},
+                          sample_ids=["a", "b", "c"], generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(out[0], torch.full((3, 4, 6), 200 / 255))  # read from the stored set
+    assert not torch.equal(out[1], images[1])  # not stored: translated on the fly
+    assert torch.equal(out[2], images[2])  # clean
+    clean_fallback = translate_mixed(None, images, ["night", "night", None], stored={"night": _Stored()},
+                                     sample_ids=["a", "b", "c"])
+    assert torch.equal(clean_fallback[1], images[1])  # no translator (an expensive one): stays clean
+
+
+def test_rgd_reads_what_udebench_translate_stored_for_its_training_split(tmp_path, ude_plugin):
+    from udebench.errors import UdebenchError
+    from udebench.translate.materialize import translate_split
+    from udebench.translate.options import TranslateOptions
+
+    data = dict(split="synth-train-day", n_sequences=2, frames_per_sequence=3, height=28, width=56)
+    translation = dict(conditions=["night"], p_translate=1.0, stored=True)
+    save_safetensors(build_net("tiny", seed=1, **TINY_ARCH), tmp_path / "teacher.safetensors")
+    cfg = tiny_config(tmp_path, teacher=str(tmp_path / "teacher.safetensors"), data=data, translation=translation,
+                      reliability=dict(rule="none"))
+    cfg["teacher"] = dict(model="ude_teacher", weights=str(tmp_path / "teacher.safetensors"))
+    with pytest.raises(UdebenchError, match="udebench translate"):
+        UDETrainer(cfg, mode="rgd", work_dir=str(tmp_path / "missing"), progress=False).build_runner()
+    split_options = {k: v for k, v in data.items() if k != "split"}
+    translate_split(TranslateOptions(split="synth-train-day", translator="physics", condition="night",
+                                     split_options=split_options, progress=False))
+    trainer = UDETrainer(cfg, mode="rgd", work_dir=str(tmp_path / "wd"), max_iters=1, progress=False)
+    trainer.build_runner()
+    reader = trainer.runner.model.stored["night"]
+    assert reader.get("synth-train-000000-1") is not None and set(trainer.stored_keys) == {"night"}
+    assert trainer.train()["iterations"] == 1
+
+
+def _plane_config(tmp_path, trainer, **sections):
+    save_safetensors(build_net("tiny", seed=1, **TINY_ARCH), tmp_path / "teacher.safetensors")
+    sections["data"] = {"split": "plane-seq-test", **sections.get("data", {})}
+    cfg = tiny_config(tmp_path, trainer=trainer, **sections)
+    cfg["teacher"] = dict(model="ude_teacher", weights=str(tmp_path / "teacher.safetensors"))
+    return cfg
+
+
+@pytest.mark.parametrize(("trainer", "sections", "logged"), [
+    ("self_supervised", {}, ["loss_photometric", "loss_smoothness", "automask_ratio"]),
+    ("self_supervised", {"photometric": {"pose": "posenet"}, "translation": {"conditions": ["night"],
+                                                                              "p_translate": 1.0}},
+     ["loss_photometric", "translated_ratio"]),
+    ("rgd", {"photometric": {"weight": 1.0}, "reliability": {"rule": "oracle"}},
+     ["loss_photometric", "loss_distill", "mask_keep", "oracle_keep"]),
+    ("rgd", {"photometric": {"weight": 1.0}, "reliability": {"rule": "photometric", "margin": 0.01}},
+     ["loss_photometric", "loss_distill", "mask_keep", "mask_precision", "oracle_keep"]),
+])
+def test_each_recipe_trains_from_a_config_and_logs_its_terms(tmp_path, ude_plugin, trainer, sections, logged):
+    from udebench import plugins
+    from udebench.training import run_training
+
+    plugin = PlaneSplitPlugin()
+    plugins.register_plugin(plugin, name="plane-split-test")
+    try:
+        config = _plane_config(tmp_path, trainer, **sections)
+        trainer_object = UDETrainer(config, mode=trainer, work_dir=str(tmp_path / "wd"), max_iters=2, progress=False)
+        summary = trainer_object.train()
+    finally:
+        plugins.unregister_plugin(plugin)
+    assert summary["iterations"] == 2 and summary["trainer"] == trainer and run_training is not None
+    hub = trainer_object.runner.message_hub
+    for key in logged:
+        assert f"train/{key}" in hub.log_scalars, key
+    if trainer == "self_supervised":
+        assert "train/loss_distill" not in hub.log_scalars  # no teacher in Monodepth2's recipe
+
+
+def test_a_monodepth2_network_trains_exports_and_loads_through_its_own_model(tmp_path, ude_plugin):
+    pytest.importorskip("udebench_baselines")
+    import udebench_baselines.plugin
+    from udebench_ude.export import export
+
+    from udebench import load_model, plugins
+    from udebench.testing import plugin_registered
+
+    plugin = PlaneSplitPlugin()
+    plugins.register_plugin(plugin, name="plane-split-test")
+    try:
+        with plugin_registered(udebench_baselines.plugin, name="baselines"):
+            model = dict(name="monodepth2", num_layers=18, base_width=8, decoder_channels=(4, 4, 8, 8, 8), height=64,
+                         width=128, max_depth=80.0)
+            config = _plane_config(tmp_path, "self_supervised", model=model,
+                                   data=dict(split="plane-seq-test", height=64, width=128))
+            config["model"] = model  # the UDE defaults (size) do not apply to another network
+            UDETrainer(config, mode="self_supervised", work_dir=str(tmp_path / "wd"), max_iters=2,
+                       progress=False).train()
+            card = export(tmp_path / "wd", "m2_test", output_dir=tmp_path / "out")
+            loaded = load_model("monodepth2", weights=str(tmp_path / "out" / "m2_test.safetensors"))
+    finally:
+        plugins.unregister_plugin(plugin)
+    assert card["model"] == "monodepth2" and card["training"]["trainer"] == "self_supervised"
+    assert loaded.weights_sha256 == card["sha256"]
+    assert tuple(loaded.spec.input_size) == (64, 128)

@@ -19,7 +19,7 @@ Contracts: :class:`DepthModel` (what a model factory returns), :class:`Trainable
 ``ModelSpec.network`` builds, so trainers can train it), :class:`Translator` / :class:`ImageTranslator`,
 :class:`Trainer`, :class:`Sample` / :class:`Split`.
 
-Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`build_translator`,
+Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`translator_spec`, :func:`build_translator`,
 :func:`open_translations` (a stored translated training set, read by sample id), :func:`resolve_device`,
 :func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`, :func:`sample_seed`, and the
 errors users see as one line (:class:`UdebenchError`, ...).
@@ -91,6 +91,7 @@ __all__ = [
     "hookimpl",
     "load_model",
     "model_spec",
+    "translator_spec",
     "normalize_index",
     "open_translations",
     "progress_bar",
@@ -123,6 +124,13 @@ def model_spec(name: str) -> ModelSpec:
     from udebench.plugins import lookup
 
     return lookup("models", name)
+
+
+def translator_spec(name: str) -> TranslatorSpec:
+    """The :class:`TranslatorSpec` registered as ``name`` (its conditions, whether it is ``cheap``, ...)."""
+    from udebench.plugins import lookup
+
+    return lookup("translators", name)
 
 
 def build_translator(name: str, seed: int = 0, **options: Any) -> Translator:

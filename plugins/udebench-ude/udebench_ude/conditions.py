@@ -27,15 +27,30 @@ def sample_conditions(batch_size: int, conditions: Sequence[str], p_translate: f
 
 
 def translate_mixed(translator: Any, images: torch.Tensor, choices: Sequence[str | None],
-                    depth: torch.Tensor | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+                    depth: torch.Tensor | None = None, generator: torch.Generator | None = None, *,
+                    stored: dict[str, Any] | None = None, sample_ids: Sequence[str] | None = None) -> torch.Tensor:
     """``images`` ``[B, 3, H, W]`` in [0, 1] with image i translated to ``choices[i]`` (None = unchanged).
 
     Each image's translation seed is drawn from ``generator``, so a step is a function of (seed, iteration).
+    With ``stored`` (condition → a reader from ``udebench.plugin.open_translations``) and the batch's
+    ``sample_ids``, an image is read from what ``udebench translate`` stored (e.g. GDT, made once on a GPU);
+    an image the set lacks is translated on the fly by ``translator``, or stays clean when there is none.
     """
     out = images.clone()
     seeds = torch.randint(0, 2**31 - 1, (len(choices),), generator=generator).tolist()
-    for condition in sorted({c for c in choices if c is not None}):
-        chosen = [i for i, c in enumerate(choices) if c == condition]
+    todo = list(choices)
+    if stored:
+        if sample_ids is None:
+            raise ValueError("stored translations need the batch's sample ids")
+        for i, condition in enumerate(choices):
+            image = stored[condition].get(sample_ids[i]) if condition in stored else None
+            if image is not None:
+                out[i] = torch.from_numpy(image).permute(2, 0, 1).to(out) / 255.0
+                todo[i] = None
+    if translator is None:
+        return out
+    for condition in sorted({c for c in todo if c is not None}):
+        chosen = [i for i, c in enumerate(todo) if c == condition]
         index = torch.tensor(chosen, device=images.device)
         sub_depth = None if depth is None else depth[index]
         out[index] = translator.translate_batch(images[index], condition, depth=sub_depth,

@@ -28,6 +28,7 @@ class SequenceDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         sample = self.split[index]
         item = {
+            "sample_id": str(sample["sample_id"]),
             "image": _chw(sample["image"]),
             "depth": torch.from_numpy(np.asarray(sample["depth"], dtype=np.float32))[None],
             "intrinsics": torch.from_numpy(np.asarray(sample["intrinsics"], dtype=np.float32)),
@@ -53,6 +54,7 @@ def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
     A repeated frame changes nothing: the reliability takes the per-pixel minimum over frames.
     """
     batch = {key: torch.stack([item[key] for item in items]) for key in ("image", "depth", "intrinsics")}
+    batch["sample_id"] = [item["sample_id"] for item in items]
     if "context_images" in items[0]:
         n = max(item["context_images"].shape[0] for item in items)
         for key in ("context_images", "T_target_to_context"):

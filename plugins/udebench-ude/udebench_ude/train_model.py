@@ -71,7 +71,8 @@ class UDETrainModel(BaseModel):
     """
 
     def __init__(self, net: torch.nn.Module, *, mode: str, teacher: Teacher | None = None, translator: Any = None,
-                 options: dict[str, Any], device: str | None = None, posenet: torch.nn.Module | None = None) -> None:
+                 options: dict[str, Any], device: str | None = None, posenet: torch.nn.Module | None = None,
+                 stored: dict[str, Any] | None = None) -> None:
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"unknown UDE training mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -85,6 +86,7 @@ class UDETrainModel(BaseModel):
         if teacher is not None:
             self.teacher_module = teacher.module  # registered, so .to(device) moves it; never trained
         self.translator = translator
+        self.stored = stored or {}  # condition -> reader of stored translations (udebench translate)
         self.options = options
         self.current_iter = 0  # set before every iteration by IterSeedHook: draws are a function of (seed, iter)
         self.register_buffer("mean", torch.tensor(net.mean, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
@@ -128,14 +130,14 @@ class UDETrainModel(BaseModel):
     # -- the step ------------------------------------------------------------------------------------------------
     def forward(self, image: torch.Tensor, depth: torch.Tensor | None = None, intrinsics: torch.Tensor | None = None,
                 context_images: torch.Tensor | None = None, T_target_to_context: torch.Tensor | None = None,
-                mode: str = "loss") -> dict[str, torch.Tensor]:
+                sample_id: list[str] | None = None, mode: str = "loss") -> dict[str, torch.Tensor]:
         if mode != "loss":
             raise ValueError(f"UDETrainModel only trains (mode='loss'), got mode={mode!r}")
         x = image.float() / 255.0
         contexts = None if context_images is None else context_images.float() / 255.0
         if self.mode == "supervised":
             return self._supervised(x, depth)
-        return self._student_step(x, depth, intrinsics, contexts, T_target_to_context)
+        return self._student_step(x, depth, intrinsics, contexts, T_target_to_context, sample_id)
 
     def _supervised(self, x: torch.Tensor, gt: torch.Tensor) -> dict[str, torch.Tensor]:
         sigma = self.predict_sigma(x)[0]
@@ -144,13 +146,13 @@ class UDETrainModel(BaseModel):
         loss = silog_loss(pred, gt.clamp(min=self.net.min_depth), valid, self.options["variance_focus"])
         return {"loss_silog": loss, "valid_ratio": valid.float().mean()}
 
-    def _student_step(self, x, gt, K, contexts, T) -> dict[str, torch.Tensor]:
+    def _student_step(self, x, gt, K, contexts, T, sample_ids=None) -> dict[str, torch.Tensor]:
         o = self.options
         generator = self.generator()
         teacher_depth = self.teacher.depth(x) if self.teacher is not None else None
         choices = sample_conditions(x.shape[0], o["conditions"], o["p_translate"], generator)
-        seen = translate_mixed(self.translator, x, choices, depth=teacher_depth, generator=generator) \
-            if any(c is not None for c in choices) else x
+        seen = translate_mixed(self.translator, x, choices, depth=teacher_depth, generator=generator,
+                               stored=self.stored, sample_ids=sample_ids) if any(c is not None for c in choices) else x
         sigma_scales = self.predict_sigma(seen)
         disp = self.disp(sigma_scales[0])
         student_depth = 1.0 / disp

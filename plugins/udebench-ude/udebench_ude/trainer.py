@@ -36,8 +36,10 @@ DEFAULTS: dict[str, Any] = {
     # initial weights of the trained network: None (random, seeded), "teacher", or a weights path of model.name
     "init": {"weights": None},
     # what the student sees: the clean image, or with probability p_translate one of `conditions`
+    # stored: read the translations `udebench translate` stored for data.split (made with stored_seed), e.g. GDT
+    # made once on a GPU; images the stored set lacks are translated on the fly (cheap translators) or stay clean
     "translation": {"translator": "physics", "options": {}, "conditions": ["night", "rain", "fog", "snow"],
-                    "p_translate": 0.2},
+                    "p_translate": 0.2, "stored": False, "stored_seed": 0},
     # Monodepth2's self-supervised term on the clean neighbouring frames (weight 0 = off)
     "photometric": {"weight": 0.0, "alpha": 0.85, "smoothness": 1e-3, "automask": True, "pose": "known",
                     "posenet_width": 32},
@@ -263,8 +265,26 @@ class UDETrainer:
         translation = self.options["translation"]
         if not translation["conditions"] or float(translation["p_translate"]) == 0:
             return None
+        if translation["stored"] and not _is_cheap(translation["translator"]):
+            return None  # an expensive translator (GDT) is only read from its stored set
         return build_translator(translation["translator"], seed=self.options["seed"],
                                 **dict(translation["options"] or {}))
+
+    def build_stored_translations(self) -> dict[str, Any]:
+        """condition → reader of what ``udebench translate`` stored for the training split (``translation.stored``)."""
+        from udebench.plugin import open_translations
+
+        translation, data = self.options["translation"], self.options["data"]
+        if not translation["stored"] or not translation["conditions"]:
+            return {}
+        split = data.get("split") or "synth-train-day"
+        split_options = {k: v for k, v in data.items() if k not in ("split", "num_workers") and v is not None}
+        readers = {condition: open_translations(split, translation["translator"], condition,
+                                                seed=int(translation["stored_seed"]), split_options=split_options,
+                                                **dict(translation["options"] or {}))
+                   for condition in translation["conditions"]}
+        self.stored_keys = {condition: reader.key for condition, reader in readers.items()}
+        return readers
 
     def build_dataloader(self, split=None):
         from torch.utils.data import DataLoader
@@ -298,6 +318,8 @@ class UDETrainer:
     def param_schedulers(self) -> list[dict[str, Any]]:
         s = self.options["schedule"]
         warmup = max(1, min(int(s["warmup_iters"]), self.max_iters // 5))
+        if warmup >= self.max_iters:  # a run of one step: nothing to decay
+            return [dict(type="LinearLR", start_factor=1e-3, begin=0, end=self.max_iters, by_epoch=False)]
         decay = dict(begin=warmup, end=self.max_iters, by_epoch=False)
         if s["decay"] == "cosine":
             decay.update(type="CosineAnnealingLR", T_max=self.max_iters - warmup,
@@ -331,7 +353,8 @@ class UDETrainer:
         return {"trainer": self.mode, "command": command, "commands": [*commands, command],
                 "config_path": self.cfg.get("config_path"),
                 "max_iters": self.max_iters, "options": self.options,
-                "teacher_sha256": getattr(self, "teacher_sha256", None)}
+                "teacher_sha256": getattr(self, "teacher_sha256", None),
+                "stored_translations": getattr(self, "stored_keys", None)}
 
     # -- the run ---------------------------------------------------------------------------------------------------
     def build_runner(self, split=None):
@@ -351,8 +374,9 @@ class UDETrainer:
         translator = self.build_translator() if self.mode != "supervised" else None
         uses_posenet = self.mode != "supervised" and self.needs_context and options["photometric"]["pose"] == "posenet"
         posenet = self.build_posenet() if uses_posenet else None
+        stored = self.build_stored_translations() if self.mode != "supervised" else {}
         model = UDETrainModel(net, mode=self.mode, teacher=teacher, translator=translator, options=options,
-                              device=device, posenet=posenet).to(device)
+                              device=device, posenet=posenet, stored=stored).to(device)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         (self.work_dir / NETWORK_FILE).write_text(json.dumps(self.network_record, indent=2, default=str) + "\n")
         if hasattr(net, "depth_anything"):  # UDE networks: also the file their loader reads from a work dir
@@ -446,3 +470,9 @@ def _resolve_path(path: str, cfg: Any) -> str:
             if (parent / path).exists():
                 return str(parent / path)
     return str(candidate)
+
+
+def _is_cheap(translator: str) -> bool:
+    from udebench.plugin import translator_spec
+
+    return bool(translator_spec(translator).cheap)
