@@ -8,7 +8,7 @@ DEMO_MODEL ?= ude_student
 DEMO_SPLIT ?= synth-night
 
 .PHONY: install browser demo test test-fast lint bench train-ude leaderboard-synth leaderboard-synth-evaluate \
-	experiment-ssl report-ssl clean
+	experiment-synth report-experiment clean
 
 install: $(VENV)/.installed
 
@@ -57,17 +57,17 @@ leaderboard-synth: install
 leaderboard-synth-evaluate: install
 	scripts/synth_leaderboard.sh all
 
-# The self-supervised track on synth (issue 15): teacher, then every arm × 3 seeds, two jobs at a time; resumable.
-experiment-ssl: install
-	scripts/ssl_experiment.sh
-	$(MAKE) report-ssl
+# The synth experiment (issue 15): SSL teacher, then every arm × 3 seeds of both tracks, two jobs at a time; resumable.
+experiment-synth: install
+	scripts/synth_experiment.sh
+	$(MAKE) report-experiment
 
 # The arms × seeds table with intervals and the claim, from the experiment's store and work dirs.
-report-ssl: install
-	$(BIN)/udebench results export --results udebench-results/ssl-synth.sqlite --format json \
-		--output leaderboards/ssl-synth-results.json
-	$(BIN)/python benchmarks/ssl_synth_report.py --results udebench-results/ssl-synth.sqlite \
-		--work-dirs work_dirs/ssl --output-dir leaderboards
+report-experiment: install
+	$(BIN)/udebench results export --results udebench-results/experiment-synth.sqlite --format json \
+		--output leaderboards/experiment-synth-results.json
+	$(BIN)/python benchmarks/synth_experiment_report.py --results udebench-results/experiment-synth.sqlite \
+		--work-dirs work_dirs/experiment --output-dir leaderboards
 
 clean:
 	rm -rf $(VENV) udebench-results .pytest_cache

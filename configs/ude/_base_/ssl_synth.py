@@ -1,6 +1,6 @@
 # The self-supervised track on synth (issue 15): every arm trains from scratch on the same day drives with
 # known poses (metric scale), for the same number of steps; arms differ only in their loss terms and inputs.
-# Seeds: `udebench train CONFIG --cfg-options seed=N --work-dir ...` (scripts/ssl_experiment.sh runs them all).
+# Seeds: `udebench train CONFIG --cfg-options seed=N --work-dir ...` (scripts/synth_experiment.sh runs them all).
 seed = 0
 model = dict(name="ude_student", size="tiny", input_size=(98, 322))
 data = dict(split="synth-train-day", n_sequences=2000, frames_per_sequence=3, height=98, width=322, num_workers=0)
