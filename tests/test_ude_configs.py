@@ -91,3 +91,22 @@ def test_monodepth2_arms_differ_from_theirs_only_in_the_network(arm):
     ude, m2 = _ssl(arm), _ssl(f"m2_{arm}")
     assert m2["model"]["name"] == "monodepth2" and ude["model"]["name"] == "ude_student"
     assert m2["model_options"] == ude["model_options"] and m2["data"] == ude["data"]
+
+
+def _sup(name: str) -> dict:
+    cfg = load_config(CONFIGS / "sup" / f"{name}.py")
+    trainer = UDETrainer(cfg, mode=cfg.trainer, work_dir="unused")
+    return {"trainer": cfg.trainer, **trainer.options, "model_options": trainer.model_options()}
+
+
+def test_supervised_track_arms_differ_only_in_translation_and_mask():
+    arms = {name: _sup(name) for name in ("dayonly", "nomask", "rgd", "oracle")}
+    base = arms["nomask"]
+    assert base["model_options"]["photometric"]["weight"] == 0.0 and base["init"]["weights"] is None
+    assert base["teacher"]["weights"] == "shipped:ude_teacher_tiny_synth"  # the GT-supervised teacher
+    rules = {name: options["model_options"]["reliability"]["rule"] for name, options in arms.items()}
+    assert rules == {"dayonly": "none", "nomask": "none", "rgd": "photometric", "oracle": "oracle"}
+    assert arms["dayonly"]["model_options"]["conditions"] == [] and base["model_options"]["conditions"]
+    for options in arms.values():
+        assert options["data"] == base["data"] and options["schedule"] == base["schedule"]
+        assert options["data"] == _ssl("ude_rgd")["data"] and options["schedule"] == _ssl("ude_rgd")["schedule"]
