@@ -12,10 +12,11 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("udebench_ude")
 
 from udebench_ude.models import build_net, count_parameters  # noqa: E402
-from udebench_ude.weights import card_path, load_net, save_hf_folder, save_safetensors, write_card  # noqa: E402
+from udebench_ude.weights import load_net, save_hf_folder, save_safetensors  # noqa: E402
 
 from tests.ude_helpers import TINY_ARCH  # noqa: E402
 from udebench.errors import UdebenchError  # noqa: E402
+from udebench.weights import card_path, write_card  # noqa: E402
 
 
 def _images():

@@ -19,10 +19,11 @@ Contracts: :class:`DepthModel` (what a model factory returns), :class:`Trainable
 ``ModelSpec.network`` builds, so trainers can train it), :class:`Translator` / :class:`ImageTranslator`,
 :class:`Trainer`, :class:`Sample` / :class:`Split`.
 
-Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`translator_spec`, :func:`build_translator`,
-:func:`open_translations` (a stored translated training set, read by sample id), :func:`resolve_device`,
-:func:`progress_bar`, :func:`sha256_of`, :func:`normalize_index`, :func:`read_rgb`, :func:`sample_seed`, and the
-errors users see as one line (:class:`UdebenchError`, ...).
+Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`translator_spec`,
+:func:`build_translator`, :func:`open_translations` (a stored translated training set, read by sample id),
+:func:`resolve_device`, :func:`progress_bar`, :func:`sha256_of`, :func:`write_card` / :func:`read_card` (JSON
+model cards), :func:`normalize_index`, :func:`read_rgb`, :func:`sample_seed`, and the errors users see as one
+line (:class:`UdebenchError`, ...).
 
 A plugin's tests may also use :mod:`udebench.testing`, the conformance kit
 (``assert_plugin_conforms(my_plugin)``; ``udebench plugins --check`` from the shell).
@@ -92,9 +93,11 @@ __all__ = [
     "load_model",
     "model_spec",
     "translator_spec",
+    "write_card",
     "normalize_index",
     "open_translations",
     "progress_bar",
+    "read_card",
     "read_rgb",
     "resolve_device",
     "sample_problems",
@@ -164,6 +167,20 @@ def resolve_device(device: str | None) -> str:
     from udebench.devices import resolve_device as _resolve_device
 
     return _resolve_device(device)
+
+
+def write_card(weights_file: str, card: dict[str, Any]) -> Any:
+    """Write a JSON model card (training provenance, metrics) beside a weights file as ``<name>.json``."""
+    from udebench.weights import write_card as _write_card
+
+    return _write_card(weights_file, card)
+
+
+def read_card(weights_file: str) -> dict[str, Any] | None:
+    """The ``<name>.json`` model card beside a weights file, or None."""
+    from udebench.weights import read_card as _read_card
+
+    return _read_card(weights_file)
 
 
 def sha256_of(path: str) -> str:

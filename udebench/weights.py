@@ -22,3 +22,36 @@ def sha256_of(path: str | Path) -> str:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def card_path(weights_file: str | Path) -> Path:
+    """The JSON model card beside a weights file: ``<name>.json``."""
+    return Path(weights_file).with_suffix(".json")
+
+
+def write_card(weights_file: str | Path, card: dict) -> Path:
+    """Write ``card`` (made JSON-able: tuples as lists, other objects as text) beside ``weights_file``."""
+    import json
+
+    out = card_path(weights_file)
+    out.write_text(json.dumps(jsonable(card), indent=2) + "\n")
+    return out
+
+
+def read_card(weights_file: str | Path) -> dict | None:
+    """The model card beside ``weights_file``, or None when there is none."""
+    import json
+
+    path = card_path(weights_file)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def jsonable(value: object) -> object:
+    """``value`` with dict keys as text, tuples as lists and anything that is not JSON as its text."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

@@ -120,7 +120,8 @@ class Monodepth2Net(nn.Module):
 
     def export(self, path: str | Path, card: dict[str, Any]) -> str:
         """Write a udebench ``.safetensors`` file (official key names) and ``<name>.json`` (``card``); the sha256."""
-        from udebench_baselines.monodepth2_weights import save_safetensors, write_card
+        from udebench.plugin import write_card
+        from udebench_baselines.monodepth2_weights import save_safetensors
 
         sha256 = save_safetensors(self, path)
         write_card(path, {**card, "sha256": sha256})

@@ -127,7 +127,7 @@ def save_safetensors(net: Any, path: str | Path, *, fp16: bool = True) -> str:
                for k, v in net.state_dict().items()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"model": "monodepth2", "arch": _jsonable(net.arch)}
+    meta = {"model": "monodepth2", "arch": json.loads(json.dumps(net.arch, default=str))}
     save_file(tensors, str(path), metadata={METADATA_KEY: json.dumps(meta, sort_keys=True)})
     return sha256_of(path)
 
@@ -153,24 +153,3 @@ def save_official_folder(net: Any, folder: str | Path, *, use_stereo: bool = Fal
     torch.save(encoder, folder / ENCODER_FILE)
     torch.save({k: v for k, v in state.items() if k.startswith("decoder.")}, folder / DECODER_FILE)
     return folder
-
-
-def card_path(weights_file: str | Path) -> Path:
-    """The JSON model card beside a safetensors file: ``<name>.json``."""
-    return Path(weights_file).with_suffix(".json")
-
-
-def write_card(weights_file: str | Path, card: dict[str, Any]) -> Path:
-    out = card_path(weights_file)
-    out.write_text(json.dumps(_jsonable(card), indent=2) + "\n")
-    return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)

@@ -49,9 +49,9 @@ def export(work_dir: str | Path, name: str, *, output_dir: str | Path | None = N
     The network's own ``export`` writes the file its model's factory reads; UDE networks default to the
     package's ``weights/`` folder, others need ``output_dir``.
     """
-    from udebench.plugin import UdebenchError
+    from udebench.plugin import UdebenchError, read_card, write_card
     from udebench_ude.trainer import SUMMARY_FILE, TRAIN_RECORD
-    from udebench_ude.weights import WEIGHTS_DIR, read_card
+    from udebench_ude.weights import WEIGHTS_DIR
 
     work_dir = Path(work_dir)
     net, network, checkpoint_sha = load_trained_network(work_dir)
@@ -86,15 +86,11 @@ def export(work_dir: str | Path, name: str, *, output_dir: str | Path | None = N
         except Exception as exc:  # the weights are written; a failed evaluation must not lose the card
             card["final_metrics"][split] = {"error": f"{type(exc).__name__}: {exc}"}
             click.echo(f"warning: evaluating {name} on {split} failed: {exc}", err=True)
-    _write_card(path, card)
+    write_card(path, card)
     size_mb = path.stat().st_size / 1e6 if path.is_file() else 0.0
     if size_mb > MAX_SHIPPED_MB:
         click.echo(f"warning: {path} is {size_mb:.1f} MB (> {MAX_SHIPPED_MB} MB shipped limit)", err=True)
     return card
-
-
-def _write_card(weights: Path, card: dict[str, Any]) -> None:
-    weights.with_suffix(".json").write_text(json.dumps(card, indent=2, default=str) + "\n")
 
 
 def _evaluate(model: str, weights: Path, split: str, limit: int | None) -> dict[str, Any]:

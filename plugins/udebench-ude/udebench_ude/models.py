@@ -99,7 +99,8 @@ class UDENet(nn.Module):
 
     def export(self, path: str | Path, card: dict[str, Any]) -> str:
         """fp16 safetensors (+ ``<name>.json`` card) that ``ude_student``/``ude_teacher --weights`` read."""
-        from udebench_ude.weights import save_safetensors, write_card
+        from udebench.plugin import write_card
+        from udebench_ude.weights import save_safetensors
 
         sha256 = save_safetensors(self, path, fp16=True)
         write_card(path, {**card, "arch": self.arch, "min_depth": self.min_depth, "max_depth": self.max_depth,

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from udebench.plugin import UdebenchError, sha256_of
+from udebench.plugin import UdebenchError, read_card, sha256_of
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 METADATA_KEY = "udebench_ude"
@@ -24,11 +24,6 @@ def shipped_weights_path(name: str) -> Path:
     return WEIGHTS_DIR / f"{name}.safetensors"
 
 
-def card_path(weights_file: str | Path) -> Path:
-    """The JSON model card beside a safetensors file: ``<name>.json``."""
-    return Path(weights_file).with_suffix(".json")
-
-
 def missing_shipped_weights(model: str, name: str) -> UdebenchError:
     return UdebenchError(
         f"model {model!r}: the shipped weights {shipped_weights_path(name)} are missing; train and export them "
@@ -39,7 +34,8 @@ def missing_shipped_weights(model: str, name: str) -> UdebenchError:
 
 def net_metadata(net: Any) -> dict[str, Any]:
     """What rebuilding ``net`` needs: architecture, depth range and the transformers config."""
-    return {"arch": _jsonable(net.arch), "min_depth": net.min_depth, "max_depth": net.max_depth,
+    arch = json.loads(json.dumps(net.arch, default=str))  # tuples as lists: what a JSON round trip gives
+    return {"arch": arch, "min_depth": net.min_depth, "max_depth": net.max_depth,
             "hf_config": net.config.to_dict()}
 
 
@@ -57,17 +53,6 @@ def save_safetensors(net: Any, path: str | Path, *, fp16: bool = True) -> str:
     save_file(tensors, str(path), metadata={METADATA_KEY: json.dumps(net_metadata(net), sort_keys=True)})
     path.chmod(0o644)
     return sha256_of(path)
-
-
-def write_card(path: str | Path, card: dict[str, Any]) -> Path:
-    out = card_path(path)
-    out.write_text(json.dumps(_jsonable(card), indent=2, sort_keys=False) + "\n")
-    return out
-
-
-def read_card(weights_file: str | Path) -> dict[str, Any] | None:
-    path = card_path(weights_file)
-    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def load_net(weights: str | Path, *, device: str | None = None) -> tuple[Any, str]:
@@ -106,7 +91,8 @@ def _from_safetensors(path: Path) -> Any:
     if meta is None:
         card = read_card(path)
         if card is None or "arch" not in card:
-            raise UdebenchError(f"UDE weights {path}: no udebench metadata and no model card {card_path(path)}")
+            raise UdebenchError(f"UDE weights {path}: no udebench metadata and no model card "
+                                f"{path.with_suffix('.json')}")
         meta = {"arch": card["arch"], "min_depth": card.get("min_depth"), "max_depth": card.get("max_depth")}
     net = _net_from_meta(meta)
     _load_state(net.depth_anything, load_file(str(path)), path)
@@ -205,12 +191,3 @@ def _from_checkpoint(path: Path, work_dir: Path) -> Any:
     _load_state(net.depth_anything, own, path)
     return net
 
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
