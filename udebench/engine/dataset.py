@@ -35,9 +35,14 @@ class SplitDataset(Dataset):
             image = np.asarray(sample["image"])
             if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
                 raise ValueError(f"image must be uint8 HxWx3, got {image.dtype} {image.shape}")
+            if image.shape[0] < 1 or image.shape[1] < 1:
+                raise ValueError(f"image is empty ({image.shape})")
             depth = np.asarray(sample["depth"], dtype=np.float32)
             if depth.shape != image.shape[:2]:
                 raise ValueError(f"depth {depth.shape} and image {image.shape[:2]} differ in size")
+            intrinsics = np.asarray(sample["intrinsics"], dtype=np.float32)
+            if intrinsics.shape != (3, 3) or not np.isfinite(intrinsics).all():
+                raise ValueError(f"intrinsics must be a finite 3x3 matrix, got shape {intrinsics.shape}")
         except Exception as exc:  # reported per sample, never silently dropped
             sample_id = _sample_id_of(self.split, index)
             return {"index": index, "sample_id": sample_id, "error": f"{type(exc).__name__}: {exc}"}
@@ -46,7 +51,7 @@ class SplitDataset(Dataset):
             "sample_id": str(sample["sample_id"]),
             "image": torch.from_numpy(np.require(image, requirements=["C", "W"])).permute(2, 0, 1),
             "depth": torch.from_numpy(depth),
-            "intrinsics": torch.as_tensor(np.asarray(sample["intrinsics"], dtype=np.float32)),
+            "intrinsics": torch.from_numpy(intrinsics),
             "error": None,
         }
 
