@@ -15,6 +15,11 @@ class SplitDataset(Dataset):
 
     Errors are caught here (in the worker) and decided on in the main process, so that
     ``--on-error raise`` names the file and ``--on-error skip`` records it and goes on.
+
+    Samples and batches are numpy arrays, which DataLoader workers send by value through their
+    pipe; :func:`as_tensor` makes tensors of them in the main process (no copy). Torch tensors would
+    travel as file descriptors handed over by ``multiprocessing.resource_sharer``, a handshake that a
+    Ctrl-C can cut in the middle, which printed a traceback from the worker.
     """
 
     def __init__(self, split: Sequence[dict[str, Any]], indices: Sequence[int]) -> None:
@@ -49,9 +54,9 @@ class SplitDataset(Dataset):
         return {
             "index": index,
             "sample_id": str(sample["sample_id"]),
-            "image": torch.from_numpy(np.require(image, requirements=["C", "W"])).permute(2, 0, 1),
-            "depth": torch.from_numpy(depth),
-            "intrinsics": torch.from_numpy(intrinsics),
+            "image": np.ascontiguousarray(image.transpose(2, 0, 1)),  # CHW, as the model takes it
+            "depth": depth,
+            "intrinsics": intrinsics,
             "error": None,
         }
 
@@ -67,7 +72,7 @@ def _sample_id_of(split: Any, index: int) -> str:
 
 
 def collate_samples(items: list[dict[str, Any]]) -> dict[str, Any]:
-    """Stack good samples (lists when sizes differ); keep error records apart."""
+    """Stack good samples' arrays (lists when sizes differ); keep error records apart."""
     good = [item for item in items if item["error"] is None]
     batch: dict[str, Any] = {
         "errors": [(item["index"], item["sample_id"], item["error"]) for item in items if item["error"] is not None],
@@ -79,6 +84,15 @@ def collate_samples(items: list[dict[str, Any]]) -> dict[str, Any]:
         return batch
     same_size = len({tuple(item["image"].shape) for item in good}) == 1
     for key, out in (("image", "images"), ("depth", "depth"), ("intrinsics", "intrinsics")):
-        tensors = [item[key] for item in good]
-        batch[out] = torch.stack(tensors) if same_size else tensors
+        arrays = [item[key] for item in good]
+        batch[out] = np.stack(arrays) if same_size else arrays
     return batch
+
+
+def as_tensor(value: Any) -> Any:
+    """A batch field as torch: an array becomes a tensor sharing its memory, a list a list of them."""
+    if value is None or isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, list):
+        return [as_tensor(item) for item in value]
+    return torch.from_numpy(value)

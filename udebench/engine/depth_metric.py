@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from mmengine.evaluator import BaseMetric
 
+from udebench.engine.dataset import as_tensor
 from udebench.engine.distributed import SINGLE, ProcessGroup
 from udebench.errors import CorruptSampleError
 from udebench.evaluation.scoring import Scoring
@@ -76,7 +77,7 @@ class DepthMetric(BaseMetric):
         gts = [gt_of[s["index"]] for s in scored]
         for group in _same_size_groups(scored, gts):
             preds = torch.stack([scored[i]["pred"] for i in group])
-            gt = torch.stack([gts[i] for i in group]).to(preds.device)
+            gt = torch.stack([as_tensor(gts[i]) for i in group]).to(preds.device)
             per_image = self.scoring.score(preds, gt)
             for i, result in zip(group, per_image, strict=True):
                 rows.append(_row(scored[i], result))

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from mmengine.model import BaseModel
 
+from udebench.engine.dataset import as_tensor
 from udebench.evaluation.protocol import flip_pp
 from udebench.model import DepthModel
 
@@ -42,6 +43,7 @@ class EvalModel(BaseModel):
         outputs = [{"index": i, "sample_id": s, "error": e, "pred": None} for i, s, e in errors]
         if images is None:
             return outputs
+        images, intrinsics = as_tensor(images), as_tensor(intrinsics)
         try:
             if isinstance(images, torch.Tensor):
                 preds = list(self._predict(images, intrinsics))
