@@ -336,3 +336,28 @@ def test_cli_keeps_the_order_of_splits_named_outright(tmp_path):
     assert result.exit_code == 0, result.output
     assert [line.split(",")[1] for line in result.output.strip().splitlines()[1:]] == [
         "synth-day", "synth-night", "synth-fog"]
+
+
+def _with_a_skipped_sample(store):
+    """beta[ft]'s synth-night run also has one sample it could not read (--on-error skip)."""
+    run = store.latest_complete_runs("synth-night")
+    run_id = next(r.run_id for r in run if r.label == "beta[ft]")
+    store.add_samples(run_id, [{"sample_id": "unreadable", "index": 99, "status": "error",
+                                "error": "OSError: cannot read", "metrics": {}, "counts": {}}])
+
+
+def test_a_cell_from_a_run_with_skipped_samples_is_marked_in_every_rendering(store):
+    _with_a_skipped_sample(store)
+    df = leaderboard_frame(store, splits="synth-*", metrics=METRICS, higher_is_better=HIB, mean_over="synth-*")
+    assert df.attrs["n_errors"]["beta[ft]"] == {"synth-day": 0, "synth-night": 1, "synth-rain": 0}
+    night = f"{expected('beta', 'ft', 'synth-night', 'abs_rel'):.3f}†"
+    markdown = render_table(df, "md")
+    assert f"**{night}**" in markdown  # still the best of its column, and marked
+    assert f"{expected('beta', 'ft', 'synth-day', 'abs_rel'):.3f}†" not in markdown
+    assert markdown.count("†") == 3 + 3 + 1  # night's 3 metrics, the mean's 3, the footnote
+    assert "skipped samples" in markdown.splitlines()[-1]
+    assert night in render_table(df, "latex") and night in render_table(df, "html")
+
+
+def test_no_mark_and_no_note_without_skipped_samples(frame):
+    assert all("†" not in render_table(frame, fmt) for fmt in ("md", "latex", "html"))

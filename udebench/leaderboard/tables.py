@@ -72,8 +72,9 @@ def leaderboard_frame(
 
     ``splits`` and ``mean_over`` take split names or fnmatch globs (a list or a comma-separated
     string). ``mean_over`` adds a ``mean_label`` column group: per metric, the unweighted mean over
-    those splits, NaN for a row that lacks any of them. ``df.attrs`` keeps ``n_samples`` and
-    ``run_ids`` ({row: {split: int}}), ``higher_is_better``, ``metrics``, ``mean_label``, ``mean_over``
+    those splits, NaN for a row that lacks any of them. ``df.attrs`` keeps ``n_samples``, ``n_errors``
+    (samples the run skipped as unreadable, ``--on-error skip``) and ``run_ids`` ({row: {split: int}}),
+    ``higher_is_better``, ``metrics``, ``mean_label``, ``mean_over``
     and ``results_path`` for the renderers and for provenance.
     """
     import pandas as pd
@@ -113,11 +114,13 @@ def leaderboard_frame(
 
     cells: dict[str, dict[str, dict[str, float]]] = {}  # row -> split -> metric -> mean
     n_samples: dict[str, dict[str, int]] = {}
+    n_errors: dict[str, dict[str, int]] = {}
     run_ids: dict[str, dict[str, int]] = {}
     for run in all_runs:
         label = row_label(run.model, run.tag)
         cells.setdefault(label, {})[run.split] = run.metrics
         n_samples.setdefault(label, {})[run.split] = run.n_samples
+        n_errors.setdefault(label, {})[run.split] = run.n_errors
         run_ids.setdefault(label, {})[run.split] = run.run_id
     shown_rows = sorted({r.label for r in shown})
     column_splits = order_splits([r.split for r in shown], split_order)
@@ -143,6 +146,7 @@ def leaderboard_frame(
     used = set(column_splits) | set(mean_splits)
     df.attrs.update(
         n_samples={r: {s: n for s, n in n_samples[r].items() if s in used} for r in shown_rows},
+        n_errors={r: {s: n for s, n in n_errors[r].items() if s in used} for r in shown_rows},
         run_ids={r: {s: i for s, i in run_ids[r].items() if s in used} for r in shown_rows},
         higher_is_better=dict(higher_is_better or {}),
         metrics=metrics,
@@ -180,14 +184,34 @@ def _arrow(metric: str, hib: Mapping[str, bool]) -> str:
     return arrow(hib.get(metric))
 
 
+#: appended to a cell whose run skipped unreadable samples (``--on-error skip``): its mean covers fewer images
+SKIPPED_MARK = "†"
+SKIPPED_NOTE = (f"{SKIPPED_MARK} the run skipped samples it could not read (--on-error skip): its mean covers fewer "
+                "images; `udebench results show RUN` lists them")
+
+
+def _skipped(df: pd.DataFrame, label: str, split: str) -> bool:
+    """Whether the run behind a cell (or any run behind a mean column) skipped samples."""
+    errors: Mapping[str, Mapping[str, int]] = df.attrs.get("n_errors") or {}
+    splits = (df.attrs.get("mean_over") or []) if split == df.attrs.get("mean_label") else [split]
+    return any(errors.get(label, {}).get(s, 0) > 0 for s in splits)
+
+
+def _any_skipped(df: pd.DataFrame) -> bool:
+    return any(n > 0 for per_split in (df.attrs.get("n_errors") or {}).values() for n in per_split.values())
+
+
 def _grid(df: pd.DataFrame, hib: Mapping[str, bool], decimals: int | Mapping[str, int]):
-    """Per column: (split, metric, [(text or None, is_best)]) in row order."""
+    """Per column: (split, metric, [(text or None, is_best)]) in row order; skipped-sample cells marked."""
     out = []
     for split, metric in df.columns:
         nd = _decimals(metric, decimals)
         values = [float(v) for v in df[(split, metric)].tolist()]
         best = _best(values, hib.get(metric), nd)
-        out.append((split, metric, [(_number(v, nd), b) for v, b in zip(values, best, strict=True)]))
+        texts = [_number(v, nd) for v in values]
+        texts = [t + SKIPPED_MARK if t is not None and _skipped(df, label, split) else t
+                 for t, label in zip(texts, df.index, strict=True)]
+        out.append((split, metric, list(zip(texts, best, strict=True))))
     return out
 
 
@@ -242,7 +266,8 @@ def _markdown(df: pd.DataFrame, hib: Mapping[str, bool], decimals: int | Mapping
         rows, headers=headers, tablefmt="github", disable_numparse=True, colalign=("left",) + ("right",) * len(grid)
     )
     head = f"## {title}\n\n" if title else ""
-    return f"{head}{table}\n"
+    foot = f"\n{SKIPPED_NOTE}\n" if _any_skipped(df) else ""
+    return f"{head}{table}\n{foot}"
 
 
 _LATEX_SPECIAL = {
@@ -290,6 +315,8 @@ def _latex(df: pd.DataFrame, hib: Mapping[str, bool], decimals: int | Mapping[st
             cells.append("--" if text is None else (f"\\textbf{{{text}}}" if best else text))
         lines.append(_tex(label) + " & " + " & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
+    if _any_skipped(df):
+        lines.append(f"% {SKIPPED_NOTE}")
     return "\n".join(lines) + "\n"
 
 
@@ -349,6 +376,8 @@ def _html(df: pd.DataFrame, hib: Mapping[str, bool], decimals: int | Mapping[str
         body.append("<tr>" + "".join(tds) + "</tr>")
     source = df.attrs.get("results_path")
     note = "↓ lower is better, ↑ higher is better; best value per column in bold; means over images."
+    if _any_skipped(df):
+        note += " " + esc(SKIPPED_NOTE) + "."
     if source:
         note += f" Source: {esc(source)}."
     return (
