@@ -81,6 +81,7 @@ def run_evaluation(
             test_cfg=dict(type="TestLoop"),
             default_hooks=dict(logger=None, checkpoint=None, param_scheduler=None, timer=None, sampler_seed=None),
             custom_hooks=[progress_hook],
+            visualizer=_quiet_visualizer(),
             env_cfg=dict(cudnn_benchmark=False),
             launcher="none",
             log_level="WARNING",
@@ -103,6 +104,35 @@ def ignore_interrupts(worker_id: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _quiet_visualizer() -> Any:
+    """One mmengine Visualizer without a matplotlib figure, shared by every evaluation of this process.
+
+    Left to itself the Runner builds a new Visualizer per run, and each draws a matplotlib figure:
+    0.5 s of matplotlib import on the first run (4 % of a 300-frame ude_student evaluation on CPU)
+    and a figure kept alive per run. Evaluation draws nothing.
+    """
+    from mmengine.visualization import Visualizer
+
+    class FigureFreeVisualizer(Visualizer):
+        def _initialize_fig(self, fig_cfg: dict) -> tuple:
+            return None, _NoFigure(), None
+
+    global _VISUALIZER
+    if _VISUALIZER is None:
+        _VISUALIZER = FigureFreeVisualizer.get_instance("udebench-evaluation")
+    return _VISUALIZER
+
+
+_VISUALIZER: Any = None
+
+
+class _NoFigure:
+    """What mmengine's Visualizer asks of its figure when it is built."""
+
+    def get_dpi(self) -> float:
+        return 100.0
 
 
 def _quiet_mmengine() -> None:
