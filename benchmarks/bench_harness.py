@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -68,13 +69,18 @@ def main() -> None:
     print(f"  udebench.evaluate {wall:7.2f} s  ({1000 * wall / n:6.1f} ms/frame)  runs: {_fmt(runs, 'evaluate_s')}")
     verdict = "met" if overhead <= args.goal else "NOT met"
     print(f"  harness overhead  {overhead:6.1f} %  (median of the runs' overheads; goal ≤ {args.goal:g} %: {verdict})")
+    cpu_overhead = statistics.median(r["cpu_overhead_pct"] for r in runs)
+    print(f"  same in CPU time of the main process (robust to a busy machine): bare "
+          f"{statistics.median(r['bare_cpu_s'] for r in runs):.2f} s, evaluate "
+          f"{statistics.median(r['evaluate_cpu_s'] for r in runs):.2f} s, overhead {cpu_overhead:.1f} %; "
+          f"DataLoader workers {statistics.median(r['workers_cpu_s'] for r in runs):.2f} CPU-s alongside")
     print(f"  throughput        {n / wall:7.1f} frames/s through evaluate, {n / bare:.1f} bare")
     print(f"  interpreter start-up and `import udebench.cli`: {startup:.2f} s, once per command, not counted above")
     if args.json_out:
         with open(args.json_out, "w") as fh:
             json.dump({"model": args.model, "frames": n, "batch_size": args.batch_size, "device": args.device,
                        "amp": args.amp, "bare_s": bare, "evaluate_s": wall, "overhead_pct": overhead,
-                       "startup_s": startup, "runs": runs}, fh, indent=2)
+                       "cpu_overhead_pct": cpu_overhead, "startup_s": startup, "runs": runs}, fh, indent=2)
 
 
 def one_run(args: argparse.Namespace) -> dict:
@@ -90,24 +96,29 @@ def one_run(args: argparse.Namespace) -> dict:
     model = udebench.load_model(args.model, device=args.device)
     autocast = torch.autocast(torch.device(args.device).type) if args.amp else torch.autocast("cpu", enabled=False)
     _sync(args.device)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     with autocast:
         for batch in batches:
             model.predict(batch)
     _sync(args.device)
-    bare = time.perf_counter() - start
+    bare, bare_cpu = time.perf_counter() - start, time.process_time() - start_cpu
     del model, batches
 
     folder = tempfile.mkdtemp(prefix="bench-harness-")
     try:
-        start = time.perf_counter()
+        workers_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start, start_cpu = time.perf_counter(), time.process_time()
         udebench.evaluate(args.model, args.split, limit=n, batch_size=args.batch_size, device=args.device,
                           amp=args.amp, num_workers=args.num_workers, results=os.path.join(folder, "r.sqlite"))
         _sync(args.device)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        workers_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    workers_cpu = sum(getattr(workers_after, f) - getattr(workers_before, f) for f in ("ru_utime", "ru_stime"))
     return {"bare_s": bare, "evaluate_s": wall, "overhead_pct": 100.0 * (wall - bare) / wall,
+            "bare_cpu_s": bare_cpu, "evaluate_cpu_s": cpu, "workers_cpu_s": workers_cpu,
+            "cpu_overhead_pct": 100.0 * (cpu - bare_cpu) / cpu,
             "threads": torch.get_num_threads(), "size": list(frames[0].shape[:2])}
 
 

@@ -81,7 +81,7 @@ def band(x: np.ndarray, lo, hi, width: np.ndarray) -> np.ndarray:
     """Fraction of [x - width/2, x + width/2] that lies inside [lo, hi] (a filtered single stripe)."""
     half = np.maximum(width, 1e-4) * 0.5
     covered = np.minimum(x + half, hi) - np.maximum(x - half, lo)
-    return np.clip(covered / (2 * half), 0.0, 1.0).astype(np.float32)
+    return np.clip(covered / (2 * half), 0.0, 1.0).astype(np.float32, copy=False)
 
 
 @lru_cache(maxsize=1)
