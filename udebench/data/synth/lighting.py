@@ -75,7 +75,7 @@ def sky_image(s: Surface, sky: Sky) -> np.ndarray:
     idx = np.flatnonzero(s.sky)
     if idx.size:
         r = s.rays
-        u, v = idx % r.width, idx // r.width
+        v, u = np.divmod(idx, r.width)
         scatter(out, idx, sky_radiance(sky, r.dx[u], r.dy[v], r.dz[u]))
     return out
 
@@ -315,7 +315,7 @@ def glossy_sky(s: Surface, sky: Sky) -> np.ndarray:
     idx = np.flatnonzero(s.gloss)  # the rest reflects nothing: their zeros are already there
     if idx.size == 0:
         return out
-    u, v = idx % r.width, idx // r.width
+    v, u = np.divmod(idx, r.width)
     tan_elev = -r.dy[v] / np.sqrt(r.dx * r.dx + r.dz * r.dz)[u]
     tan_elev = np.where(np.take(s.up.ravel(), idx) > 0.5, -tan_elev, tan_elev)
     g = np.clip(tan_elev / 0.45, 0.0, 1.0)
@@ -340,7 +340,7 @@ def wet_reflection(s: Surface, radiance: np.ndarray, wetness: np.ndarray, blur: 
     rows = np.arange(h, dtype=np.int32)[:, None]
     last_standing = np.maximum.accumulate(np.where(ground, -1, rows), axis=0)
     idx = np.flatnonzero(wetness > 0)
-    v, u = idx // wd, idx % wd
+    v, u = np.divmod(idx, wd)
     mirror = np.clip(2 * last_standing.ravel()[idx] + 1 - v, 0, h - 1)
     # blurring the source along columns before mirroring is the same as blurring the reflection
     source = box_blur(radiance, blur, 0) if blur > 0 else radiance

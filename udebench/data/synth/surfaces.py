@@ -96,12 +96,13 @@ class _Frame:
         self.footprint = self.lateral / np.maximum(s.cos_view, np.float32(0.03))
 
 
-def describe(scene: w.Scene, rays: Rays, gb: GBuffer) -> Surface:
-    """Build the G-buffer for what the camera sees."""
+def describe(scene: w.Scene, rays: Rays, gb: GBuffer, depth: np.ndarray | None = None) -> Surface:
+    """Build the G-buffer for what the camera sees; ``depth`` is ``z_depth(gb)`` if the caller has it."""
     h, wd = gb.depth.shape
     sky = gb.obj == SKY
     material = np.take(np.concatenate([np.array([-1], np.int8), scene.material]), gb.obj.astype(np.intp) + 1)
-    depth = np.where(sky, np.float32(0), gb.depth)
+    if depth is None:
+        depth = np.where(sky, np.float32(0), gb.depth)
     o = rays.origin
     position = np.empty((3, h, wd), np.float32)
     np.multiply(depth, rays.dx[None, :], out=position[0])
