@@ -147,6 +147,8 @@ def cast(scene: Scene, rays: Rays) -> GBuffer:
             dview = gb.depth[ra:rb, ca:cb]
             closer = tn <= tf
             closer &= tn < dview
+            if not closer.any():  # hidden behind nearer objects: nothing to write
+                continue
             np.copyto(dview, tn, where=closer)
             np.copyto(gb.obj[ra:rb, ca:cb], k + 1, where=closer)
             if only_sides:
