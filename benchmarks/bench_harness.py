@@ -31,6 +31,7 @@ import time
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="ude_student")
+    parser.add_argument("--weights", default=None, help="weights for the model [default: its own]")
     parser.add_argument("--split", default="synth-night")
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=4)
@@ -78,9 +79,10 @@ def main() -> None:
     print(f"  interpreter start-up and `import udebench.cli`: {startup:.2f} s, once per command, not counted above")
     if args.json_out:
         with open(args.json_out, "w") as fh:
-            json.dump({"model": args.model, "frames": n, "batch_size": args.batch_size, "device": args.device,
-                       "amp": args.amp, "bare_s": bare, "evaluate_s": wall, "overhead_pct": overhead,
-                       "cpu_overhead_pct": cpu_overhead, "startup_s": startup, "runs": runs}, fh, indent=2)
+            json.dump({"model": args.model, "weights": args.weights, "frames": n, "batch_size": args.batch_size,
+                       "device": args.device, "amp": args.amp, "bare_s": bare, "evaluate_s": wall,
+                       "overhead_pct": overhead, "cpu_overhead_pct": cpu_overhead, "startup_s": startup, "runs": runs},
+                      fh, indent=2)
 
 
 def one_run(args: argparse.Namespace) -> dict:
@@ -93,7 +95,7 @@ def one_run(args: argparse.Namespace) -> dict:
     frames = [split[i]["image"] for i in range(n)]
     batches = [torch.stack([torch.from_numpy(image).permute(2, 0, 1) for image in frames[i: i + args.batch_size]])
                .float().div_(255).to(args.device) for i in range(0, n, args.batch_size)]
-    model = udebench.load_model(args.model, device=args.device)
+    model = udebench.load_model(args.model, weights=args.weights, device=args.device)
     autocast = torch.autocast(torch.device(args.device).type) if args.amp else torch.autocast("cpu", enabled=False)
     _sync(args.device)
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -109,7 +111,8 @@ def one_run(args: argparse.Namespace) -> dict:
         workers_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start, start_cpu = time.perf_counter(), time.process_time()
         udebench.evaluate(args.model, args.split, limit=n, batch_size=args.batch_size, device=args.device,
-                          amp=args.amp, num_workers=args.num_workers, results=os.path.join(folder, "r.sqlite"))
+                          amp=args.amp, num_workers=args.num_workers, weights=args.weights,
+                          results=os.path.join(folder, "r.sqlite"))
         _sync(args.device)
         wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         workers_after = resource.getrusage(resource.RUSAGE_CHILDREN)
