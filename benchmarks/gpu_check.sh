@@ -4,7 +4,7 @@
 #   2. evaluate ude_student on CUDA, fp32 and --amp; same numbers within tolerance -> eval_fp32.json, eval_amp.json,
 #                                                                                  amp_vs_fp32.txt
 #   3. the same evaluation under torchrun (1 process, NCCL, --launcher pytorch) equals step 2 -> eval_torchrun.json
-#   4. training: `udebench train configs/ude/teacher_tiny_synth.py --max-iters 5 --device cuda` -> train.json
+#   4. training: `udebench train configs/ude/teacher_tiny_synth.py --max-iters 5 --device cuda` -> train.log
 #   5. harness overhead and throughput: bench_harness.py for ude_student (tiny) and for a ViT-B student
 #      (random weights, 322x574 input, DINOv2's 518 px grid)                   -> harness_tiny.*, harness_vitb.*
 # Every step's output, log and exit status go to OUT_DIR; a failing step is recorded and the next one runs.
@@ -88,7 +88,7 @@ torchrun_evaluate() {
 
 train() {
     "$PY" -m udebench train configs/ude/teacher_tiny_synth.py --max-iters "$ITERS" --device "$DEVICE" \
-        --work-dir "$OUT/train" --no-resume > "$OUT/train.json"
+        --work-dir "$OUT/train" --no-resume > "$OUT/train.log"
 }
 
 vitb_weights() {  # a randomly initialised ViT-B student in udebench-ude's safetensors format
