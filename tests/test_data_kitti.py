@@ -19,7 +19,7 @@ DATE = "2011_09_26"
 DRIVE = "2011_09_26_drive_0002_sync"
 FRAMES = ("0000000069", "0000000054")
 IDS = [f"{DRIVE}/{frame}" for frame in FRAMES]
-HEIGHT, WIDTH = 40, 64
+HEIGHT, WIDTH = 40, 132  # KITTI's aspect ratio (375×1242), so KITTI-C's 192×640 images match it
 
 # A camera-2 projection with KITTI's shape: fx, fy, cx, cy and a non-zero fourth column (baseline).
 P_RECT_02 = np.array([[52.0, 0.0, 31.3, 4.485], [0.0, 51.0, 19.6, 0.2164], [0.0, 0.0, 1.0, 0.0027]])

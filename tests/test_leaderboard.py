@@ -329,3 +329,29 @@ def test_cli_keeps_the_order_of_splits_named_outright(tmp_path):
     assert result.exit_code == 0, result.output
     assert [line.split(",")[1] for line in result.output.strip().splitlines()[1:]] == [
         "synth-day", "synth-night", "synth-fog"]
+
+
+def _with_a_skipped_sample(store):
+    """beta[ft]'s synth-night run also has one sample it could not read (--on-error skip)."""
+    run = store.latest_complete_runs("synth-night")
+    run_id = next(r.run_id for r in run if r.label == "beta[ft]")
+    store.add_samples(run_id, [{"sample_id": "unreadable", "index": 99, "status": "error",
+                                "error": "OSError: cannot read", "metrics": {}, "counts": {}}])
+
+
+def test_a_cell_from_a_run_with_skipped_samples_is_marked_in_every_rendering(store):
+    _with_a_skipped_sample(store)
+    df = leaderboard_frame(store, splits="synth-*", metrics=METRICS, higher_is_better=HIB, mean_over="synth-*")
+    errors = {split: source.n_errors for split, source in df.attrs["sources"]["beta[ft]"].items()}
+    assert errors == {"synth-day": 0, "synth-night": 1, "synth-rain": 0}
+    night = f"{expected('beta', 'ft', 'synth-night', 'abs_rel'):.3f}"
+    markdown = render_table(df, "md")
+    assert f"{night}‡" in markdown or f"**{night}**‡" in markdown  # marked wherever it is shown (bold if best)
+    assert f"{expected('beta', 'ft', 'synth-day', 'abs_rel'):.3f}‡" not in markdown
+    assert any("‡" in line and "skipped" in line for line in markdown.splitlines())  # and explained
+    assert r"\ddagger" in render_table(df, "latex")
+    assert any(mark in render_table(df, "html") for mark in ("‡", "&Dagger;", "&#8225;"))
+
+
+def test_no_mark_and_no_note_without_skipped_samples(frame):
+    assert all("‡" not in render_table(frame, fmt) for fmt in ("md", "latex", "html"))

@@ -462,3 +462,20 @@ def test_results_cli_reads_the_store_path_from_the_environment(store, monkeypatc
     monkeypatch.setenv("UDEBENCH_RESULTS", str(store.path))
     res = CliRunner().invoke(results, ["list"])
     assert res.exit_code == 0 and "m2" in res.output
+
+
+def test_a_complete_run_never_goes_back_to_interrupted_or_failed(store):
+    run = _open(store)
+    store.add_samples(run.run_id, _rows())
+    store.finish_run(run.run_id, "complete")
+    for later in ("interrupted", "failed"):  # a second process on the same run, stopped after the first finished
+        assert store.finish_run(run.run_id, later) == "complete"
+    assert store.get_run(run.run_id)["status"] == "complete"
+
+
+def test_find_run_looks_up_an_identity_without_creating_it(store):
+    assert store.find_run("dummy", None, "synth-night", OPTIONS, "ab12") is None
+    assert store.runs() == []
+    run = _open(store)
+    found = store.find_run("dummy", None, "synth-night", OPTIONS, "ab12")
+    assert found is not None and found.run_id == run.run_id and found.status == "running"

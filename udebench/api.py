@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from udebench.devices import resolve_device
-from udebench.errors import UdebenchError
+from udebench.errors import UdebenchError, UdebenchWarning
 from udebench.evaluation.protocol_spec import Protocol, jsonable
 from udebench.evaluation.statuses import RESUME_KEEPS
 from udebench.options import EvalOptions
@@ -133,9 +134,10 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
     Options come as an :class:`EvalOptions` or as its fields by keyword. The run's identity is
     (model, tag, split, what changes the numbers, weights sha256): calling this again with the same
     arguments skips the samples already stored, and the summary equals that of an uninterrupted run.
+    With ``launcher="pytorch"`` (under torchrun) or ``"slurm"`` every process calls this; each
+    evaluates a share of the samples, rank 0 stores them all, and every rank returns the same summary.
     """
-    from udebench.evaluation.scoring import Scoring
-    from udebench.results.store import ResultsStore, default_results_path
+    from udebench.engine.distributed import process_group
 
     if kwargs:
         if "metrics" in kwargs and kwargs["metrics"] is not None:
@@ -147,6 +149,15 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
         except TypeError as exc:
             raise TypeError(f"evaluate(): {exc}") from None
     options = (options or EvalOptions()).check()
+    with process_group(options.launcher, options.device) as group:
+        return _evaluate(model, split, options, group)
+
+
+def _evaluate(model: Any, split: str, options: EvalOptions, group: Any) -> RunSummary:
+    """:func:`evaluate` in one process of the run (the only one, or one rank of several)."""
+    from udebench.evaluation.scoring import Scoring
+    from udebench.results.store import ResultsStore, default_results_path
+
     split_info: SplitSpec = split_spec(split)
     protocol = split_protocol(split_info, options.protocol_overrides)  # a bad override fails before any loading
     if options.flip_pp is None:
@@ -157,26 +168,41 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
     if isinstance(model, str):
         lookup("models", model)  # an unknown name fails after the split's data is found, before weights are read
     n_total = len(samples) if options.limit is None else min(options.limit, len(samples))
-    device = resolve_device(options.device)
+    device = group.device(resolve_device(options.device))
     depth_model = load_model(model, weights=options.weights, device=device) if isinstance(model, str) else model
     scoring = Scoring(alignment=options.align or depth_model.spec.default_alignment, protocol=protocol,
                       metrics={name: spec.fn for name, spec in metrics.items()})
     identity = run_identity(options, scoring, samples, providers=_providers(model_name, split))
-    with ResultsStore(options.results or default_results_path()) as store:
+    opened: list[ResultsStore] = []  # rank 0's store, once plan() has opened it
+
+    def plan() -> tuple[int, str, list[int]]:
+        """Rank 0: open the store and the run (or resume it); which samples are still to do."""
+        opened.append(store := ResultsStore(options.results or default_results_path()))
         run = store.open_run(model=model_name, tag=options.tag, split=split, options=identity,
                              weights_sha256=getattr(depth_model, "weights_sha256", None), versions=_versions(),
                              n_expected=n_total)
+        if store.read_only:  # open_run only gives back a complete run here: show it, write nothing
+            return run.run_id, run.status, []
         done = store.done_sample_ids(run.run_id, statuses=RESUME_KEEPS)
         ids = first_sample_ids(samples, n_total) if done else []
         pending = [i for i, sample_id in enumerate(ids) if sample_id not in done] if done else list(range(n_total))
+        return run.run_id, run.status, pending
+
+    try:
+        run_id, opened_as, pending = group.from_main(plan)
+        store = opened[0] if opened else None
+        if store is not None and store.read_only:
+            warnings.warn(UdebenchWarning(f"results store {store.path} is read-only: showing the complete run "
+                                          "stored there; nothing was evaluated or written"), stacklevel=2)
         status = "failed"
         try:
             if pending:
                 from udebench.engine.evaluate import run_evaluation
 
-                run_evaluation(depth_model, samples, pending, sink=lambda rows: store.add_samples(run.run_id, rows),
+                run_evaluation(depth_model, samples, pending,
+                               sink=(lambda rows: store.add_samples(run_id, rows)) if store is not None else None,
                                scoring=scoring, options=options, device=device, progress_total=n_total,
-                               progress_done=n_total - len(pending),
+                               progress_done=n_total - len(pending), group=group,
                                description=f"{run_label(model_name, options.tag, options.protocol_overrides)} "
                                            f"on {split}")
             status = "complete"
@@ -184,8 +210,12 @@ def evaluate(model: Any, split: str, options: EvalOptions | None = None, **kwarg
             status = "interrupted"
             raise
         finally:
-            store.finish_run(run.run_id, status)
-        return store.summary(run.run_id)
+            if store is not None and not (opened_as == "complete" and not pending):
+                store.finish_run(run_id, status)
+        return group.from_main(lambda: store.summary(run_id))
+    finally:
+        for store in opened:
+            store.close()
 
 
 def run_identity(options: EvalOptions, scoring: Any, samples: Any, *, providers: dict[str, str]) -> dict[str, Any]:
@@ -194,6 +224,9 @@ def run_identity(options: EvalOptions, scoring: Any, samples: Any, *, providers:
         "alignment": scoring.alignment,
         "flip_pp": options.flip_pp,
         "amp": options.amp,
+        # the forward pass always sees batch_size images (the last batch is padded), so a sample's
+        # numbers depend on the batch size but never on which samples share its batch
+        "batch_size": options.batch_size,
         "limit": options.limit,
         "metrics": sorted(scoring.metrics),
         "split_options": dict(options.split_options),

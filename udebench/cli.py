@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from udebench import __version__
-from udebench.errors import UdebenchError, one_line_errors
+from udebench.engine.distributed import LAUNCHERS
+from udebench.errors import UdebenchError, one_line_errors, one_line_warnings
 from udebench.evaluation.alignment import ALIGNMENTS
 from udebench.options import ON_ERROR
 from udebench.results.store import DEFAULT_RESULTS_PATH
@@ -19,10 +20,11 @@ LIST_KINDS = ("models", "splits", "datasets", "translators", "trainers", "metric
 
 
 class UdebenchGroup(click.Group):
-    """Prints a UdebenchError as one line (no traceback) and exits 1."""
+    """Prints a UdebenchError as one line (no traceback) and exits 1; a UdebenchWarning as one line on stderr."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        return one_line_errors(super().invoke)(ctx)
+        with one_line_warnings():
+            return one_line_errors(super().invoke)(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         _add_plugin_commands(self)
@@ -230,12 +232,15 @@ def _check_plugins(name: str | None, *, data_root: str | None, device: str, weig
 @click.option("--amp", is_flag=True, help="Mixed precision inference.")
 @click.option("--on-error", default="raise", show_default=True, type=click.Choice(ON_ERROR),
               help="What to do with a sample that cannot be read.")
+@click.option("--launcher", default="none", show_default=True, type=click.Choice(LAUNCHERS),
+              help="How the processes of a distributed run were started: pytorch (torchrun) or slurm (srun); "
+                   "docs/distributed.md.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as one JSON object on stdout.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def evaluate_command(model: str, split: str, weights: str | None, align: str | None, metric_names: str | None,
                      batch_size: int, device: str | None, limit: int | None, tag: str | None, results: str | None,
                      data_root: str | None, num_workers: int | None, flip_pp: bool | None,
-                     protocol_overrides: tuple[str, ...], amp: bool, on_error: str, as_json: bool,
+                     protocol_overrides: tuple[str, ...], amp: bool, on_error: str, launcher: str, as_json: bool,
                      no_progress: bool) -> None:
     """Evaluate MODEL on SPLIT; results are kept and an interrupted run resumes."""
     from udebench.api import evaluate
@@ -250,12 +255,14 @@ def evaluate_command(model: str, split: str, weights: str | None, align: str | N
     options = EvalOptions(weights=weights, align=align, metrics=metrics, batch_size=batch_size, device=device,
                           limit=limit, tag=tag, results=results, data_root=data_root, num_workers=num_workers,
                           flip_pp=flip_pp, amp=amp, on_error=on_error, progress=not no_progress,
-                          protocol_overrides=overrides)
+                          protocol_overrides=overrides, launcher=launcher)
     try:
         summary = evaluate(model, split, options)
     except KeyboardInterrupt:
         click.echo("interrupted: finished batches are stored; run the same command again to resume", err=True)
         sys.exit(130)
+    if launcher != "none" and not _is_main_process():
+        return  # in a distributed run every rank returns the summary; rank 0 prints it
     if as_json:
         out = {"model": summary.model, "tag": summary.tag, "split": summary.split, "n_samples": summary.n_samples,
                "alignment": summary.alignment, "metrics": summary.metrics, "run_id": summary.run_id,
@@ -265,6 +272,13 @@ def evaluate_command(model: str, split: str, weights: str | None, align: str | N
         click.echo(json.dumps(out, allow_nan=True))
     else:
         _print_summary(summary)
+
+
+def _is_main_process() -> bool:
+    """False on ranks 1..N-1 of a distributed run (torch.distributed is imported by then, or not used)."""
+    import os
+
+    return os.environ.get("RANK", "0") == "0"
 
 
 def _print_summary(summary: RunSummary) -> None:

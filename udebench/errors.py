@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -11,6 +12,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class UdebenchError(Exception):
     """A user error: wrong name, missing data, bad file. The CLI prints it as one line."""
+
+
+class UdebenchWarning(UserWarning):
+    """Something users should know that does not stop the command; the CLI prints it as one line."""
 
 
 class UnknownNameError(UdebenchError, LookupError):
@@ -46,6 +51,28 @@ def one_line_errors(f: F) -> F:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Within this block a :class:`UdebenchWarning` prints as ``Warning: ...`` on stderr, one line, no source line."""
+    import warnings
+
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001 - warnings' signature
+        if issubclass(category, UdebenchWarning):
+            import click
+
+            click.echo(f"Warning: {message}", err=True)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original
 
 
 def unknown_name(kind: str, name: str, known: list[str] | tuple[str, ...] | dict) -> UnknownNameError:

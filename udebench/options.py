@@ -17,8 +17,8 @@ class EvalOptions:
     """How to evaluate: everything ``udebench evaluate`` takes besides the model and the split.
 
     Which of these change the numbers (alignment, flip_pp, amp, limit, metrics, split options, protocol
-    overrides) is decided where the run identity is built (:func:`udebench.api.run_identity`); the others
-    (batch size, device, workers, progress) only change how fast the same numbers come.
+    overrides, batch size) is decided where the run identity is built (:func:`udebench.api.run_identity`);
+    the others (device, workers, progress, launcher) only change how fast the same numbers come.
     """
 
     weights: str | None = None
@@ -42,6 +42,8 @@ class EvalOptions:
     #: protocol conventions replaced for an experiment, typed (``udebench.evaluation.protocol_spec.parse_override``):
     #: ``{"median": "torch"}``; such a run has its own identity and a marked label
     protocol_overrides: Mapping[str, Any] = field(default_factory=dict)
+    #: how the processes of a distributed run were started: none (one process), pytorch (torchrun), slurm (srun)
+    launcher: str = "none"
 
     def check(self) -> EvalOptions:
         """Raise a one-line UdebenchError for a value no evaluation can take; returns self."""
@@ -55,6 +57,10 @@ class EvalOptions:
             raise UdebenchError(f"--batch-size must be ≥ 1, got {self.batch_size}")
         if self.limit is not None and self.limit < 1:
             raise UdebenchError(f"--limit must be ≥ 1, got {self.limit}")
+        from udebench.engine.distributed import LAUNCHERS
+
+        if self.launcher not in LAUNCHERS:
+            raise UdebenchError(f"--launcher {self.launcher!r}: choose one of {', '.join(LAUNCHERS)}")
         if self.metrics is not None and not self.metrics:
             raise UdebenchError("--metrics: name at least one metric (`udebench list metrics`)")
         return self

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mmengine.hooks import Hook
 
 from udebench.progress import ProgressBar
 
 
 class RichProgressHook(Hook):
-    """Shows samples done / total with speed and ETA; ``done`` counts samples resumed from the store."""
+    """Shows samples done / total with speed and ETA; ``done`` counts samples resumed from the store.
+
+    The bar moves as rows are stored (:meth:`advance`, called by :class:`DepthMetric`), so in a
+    distributed run rank 0's bar counts the samples of every rank.
+    """
 
     priority = "VERY_LOW"
 
@@ -20,8 +22,8 @@ class RichProgressHook(Hook):
     def before_test(self, runner) -> None:
         self.bar.start()
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
-        self.bar.advance(len(outputs) if outputs is not None else 1)
+    def advance(self, n: int) -> None:
+        self.bar.advance(n)
 
     def after_test(self, runner) -> None:
         self.close()

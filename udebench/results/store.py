@@ -6,8 +6,12 @@ and skips those samples. Per-sample rows are the source of truth; every mean is 
 them with :func:`math.fsum` (exactly rounded, so independent of order), which makes the summary
 of an interrupted-and-resumed run float-equal to the summary of an uninterrupted one.
 
-Several processes may write the same file (distributed evaluation): the file is in WAL mode,
-every write is one ``BEGIN IMMEDIATE`` transaction and connections wait up to 30 s for a lock.
+Several processes may write the same file (e.g. two evaluations of different models at once): the
+file is in WAL mode, every write is one ``BEGIN IMMEDIATE`` transaction and connections wait up to 30 s
+for a lock. A distributed evaluation writes through rank 0 only (:mod:`udebench.engine.distributed`).
+
+A file this process cannot write (read-only file, folder or filesystem) opens read-only: everything
+reads, and a write is a one-line :class:`UdebenchError` naming the file, never a ``sqlite3`` traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import math
 import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,6 +89,9 @@ CREATE INDEX IF NOT EXISTS runs_by_split ON runs (split, status);
 CREATE INDEX IF NOT EXISTS samples_by_index ON samples (run_id, idx);
 """
 
+_FIND_RUN = (
+    "SELECT run_id, status FROM runs WHERE model=? AND tag=? AND split=? AND options_hash=? AND weights_sha256=?"
+)
 _RUN_COLUMNS = (
     "run_id, model, tag, split, options_json, options_hash, weights_sha256, versions_json, status, "
     "n_expected, created_at, updated_at, finished_at"
@@ -114,9 +122,20 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"option value {value!r} ({type(value).__name__}) cannot be stored as JSON")
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write ``path`` and create its WAL files next to it."""
+    return os.access(path, os.W_OK) and os.access(path.parent if str(path.parent) else Path("."), os.W_OK | os.X_OK)
+
+
 def canonical_options(options: Mapping[str, Any] | None) -> str:
     """The options as compact JSON with sorted keys: equal options give equal text, hence equal identity."""
     return json.dumps(dict(options or {}), sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def _options_key(options: Mapping[str, Any] | None) -> tuple[str, str]:
+    """The canonical options JSON and its sha256, which is part of a run's identity."""
+    options_json = canonical_options(options)
+    return options_json, hashlib.sha256(options_json.encode()).hexdigest()
 
 
 def _encode_metrics(metrics: Mapping[str, Any] | None) -> str:
@@ -166,18 +185,21 @@ class ResultsStore:
                 raise UdebenchError(
                     f"no results store at {self.path}; run `udebench evaluate` first or pass --results PATH"
                 )
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UdebenchError(f"cannot create results store {self.path}: {exc.strerror or exc}; "
+                                    "pass --results PATH in a folder you can write") from exc
         elif self.path.is_dir():
             raise UdebenchError(f"results store {self.path} is a directory; give the path of a .sqlite file")
         self._lock = threading.RLock()
+        #: True when this process cannot write the file (or the folder its WAL files go to)
+        self.read_only = self.path.exists() and not _writable(self.path)
+        self._conn = self._connect()
         try:
-            self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise UdebenchError(f"cannot open results store {self.path}: {exc}") from exc
-        self._conn.row_factory = sqlite3.Row
-        try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+            if not self.read_only:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._init_schema()
         except UdebenchError:
@@ -188,8 +210,37 @@ class ResultsStore:
             raise UdebenchError(f"{self.path} is not a udebench results store (SQLite said: {exc})") from exc
 
     # ------------------------------------------------------------------ plumbing
+    def _connect(self) -> sqlite3.Connection:
+        """A connection; read-only (``mode=ro``) for a file we cannot write.
+
+        A WAL file read from a folder we cannot write may lack its ``-shm`` index, which SQLite
+        cannot create there: it is then opened ``immutable`` (no locks), safe as nobody can write it either.
+        """
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve()))
+        attempts = [uri + "?mode=ro", uri + "?mode=ro&immutable=1"] if self.read_only else [str(self.path)]
+        for n, target in enumerate(attempts, start=1):
+            try:
+                conn = sqlite3.connect(target, timeout=30, isolation_level=None, check_same_thread=False,
+                                       uri=self.read_only)
+                conn.row_factory = sqlite3.Row
+                if self.read_only:
+                    conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # fails here if -shm is needed
+                return conn
+            except sqlite3.Error as exc:
+                if n == len(attempts):
+                    raise UdebenchError(f"cannot open results store {self.path}: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    def _read_only_error(self, what: str) -> UdebenchError:
+        return UdebenchError(f"results store {self.path} is read-only: {what}; make the file and its folder "
+                             "writable or pass --results PATH")
+
     def _init_schema(self) -> None:
         """Create the tables on first use; refuse foreign SQLite files and newer schemas."""
+        if self._schema_version() is None and self.read_only:
+            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            raise UdebenchError(f"{self.path} is read-only and not a udebench results store"
+                                + (f" (it has tables {', '.join(sorted(tables))})" if tables else " (it is empty)"))
         if self._schema_version() is None:
             with self._tx() as conn:
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -220,15 +271,24 @@ class ResultsStore:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken eagerly (BEGIN IMMEDIATE) so concurrent writers queue, not deadlock."""
+        if self.read_only:
+            raise self._read_only_error("nothing can be written to it")
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
                 self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:  # a read-only mount or file that os.access did not reveal
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if "readonly" in str(exc) or "read-only" in str(exc):
+                    raise self._read_only_error(str(exc)) from exc
+                raise
 
     def close(self) -> None:
         """Close the connection (the file stays consistent even if a process dies without this)."""
@@ -259,10 +319,16 @@ class ResultsStore:
 
         A resumed run that is not complete goes back to "running"; a complete one stays
         complete (the engine then finds every sample done). Safe against several processes
-        opening the same identity at once: exactly one row is created.
+        opening the same identity at once: exactly one row is created. A read-only store can
+        only give back a complete run (nothing to write); anything else is a one-line error.
         """
-        options_json = canonical_options(options)
-        options_hash = hashlib.sha256(options_json.encode()).hexdigest()
+        if self.read_only:
+            found = self.find_run(model, tag, split, options, weights_sha256)
+            if found is None or found.status != "complete":
+                what = "this run is not in it" if found is None else f"this run is {found.status} there"
+                raise self._read_only_error(f"{what} and cannot be recorded")
+            return found
+        options_json, options_hash = _options_key(options)
         versions_json = json.dumps(dict(versions or {}), sort_keys=True, default=_json_default)
         identity = (model, tag or "", split, options_hash, weights_sha256 or "")
         now = _now()
@@ -285,11 +351,7 @@ class ResultsStore:
                 ),
             )
             resumed = cur.rowcount == 0
-            row = conn.execute(
-                "SELECT run_id, status FROM runs WHERE model=? AND tag=? AND split=? AND options_hash=? "
-                "AND weights_sha256=?",
-                identity,
-            ).fetchone()
+            row = conn.execute(_FIND_RUN, identity).fetchone()
             run_id, status = int(row["run_id"]), row["status"]
             if resumed:
                 if status != "complete":
@@ -300,6 +362,24 @@ class ResultsStore:
                 )
             n_done = conn.execute("SELECT COUNT(*) FROM samples WHERE run_id=?", (run_id,)).fetchone()[0]
         return RunInfo(run_id=run_id, resumed=resumed, status=status, n_done=int(n_done))
+
+    def find_run(
+        self,
+        model: str,
+        tag: str | None,
+        split: str,
+        options: Mapping[str, Any] | None = None,
+        weights_sha256: str | None = None,
+    ) -> RunInfo | None:
+        """The run with this identity, or None; writes nothing (works on a read-only store)."""
+        identity = (model, tag or "", split, _options_key(options)[1], weights_sha256 or "")
+        with self._lock:
+            row = self._conn.execute(_FIND_RUN, identity).fetchone()
+            if row is None:
+                return None
+            run_id = int(row["run_id"])
+            n_done = self._conn.execute("SELECT COUNT(*) FROM samples WHERE run_id=?", (run_id,)).fetchone()[0]
+        return RunInfo(run_id=run_id, resumed=True, status=row["status"], n_done=int(n_done))
 
     def add_samples(self, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:
         """Write one batch of per-sample results in ONE transaction; re-writing a sample replaces it."""
@@ -332,16 +412,22 @@ class ResultsStore:
             )
             conn.execute("UPDATE runs SET updated_at=? WHERE run_id=?", (_now(), run_id))
 
-    def finish_run(self, run_id: int, status: str) -> None:
-        """Mark a run complete, failed or interrupted, and stamp finished_at."""
+    def finish_run(self, run_id: int, status: str) -> str:
+        """Mark a run complete, failed or interrupted, and stamp finished_at; returns the status it now has.
+
+        A complete run never goes back: a second process on the same run that is interrupted or
+        fails after the first one completed it leaves it complete (every sample is stored).
+        """
         if status not in FINAL_STATUSES:
             raise ValueError(f"finish_run status must be one of {FINAL_STATUSES}, not {status!r}")
         now = _now()
         with self._tx() as conn:
-            self._require_run(conn, run_id)
+            if self._require_run(conn, run_id)["status"] == "complete":
+                return "complete"
             conn.execute(
                 "UPDATE runs SET status=?, finished_at=?, updated_at=? WHERE run_id=?", (status, now, now, run_id)
             )
+        return status
 
     # ------------------------------------------------------------------ reading
     def _require_run(self, conn: sqlite3.Connection, run_id: int) -> sqlite3.Row:
@@ -551,8 +637,7 @@ class ResultsStore:
         return ids
 
     def _import_run(self, run: dict[str, Any]) -> int:
-        options_json = canonical_options(run.get("options"))
-        options_hash = hashlib.sha256(options_json.encode()).hexdigest()
+        options_json, options_hash = _options_key(run.get("options"))
         identity = (run["model"], run.get("tag") or "", run["split"], options_hash, run.get("weights_sha256") or "")
         now = _now()
         status = run["status"] if run["status"] in RUN_STATUSES else "interrupted"
@@ -568,11 +653,7 @@ class ResultsStore:
             for s in run["samples"]
         ]
         with self._tx() as conn:
-            existing = conn.execute(
-                "SELECT run_id, status FROM runs WHERE model=? AND tag=? AND split=? AND options_hash=? "
-                "AND weights_sha256=?",
-                identity,
-            ).fetchone()
+            existing = conn.execute(_FIND_RUN, identity).fetchone()
             if existing is None:
                 cur = conn.execute(
                     "INSERT INTO runs (model, tag, split, options_json, options_hash, weights_sha256, versions_json, "

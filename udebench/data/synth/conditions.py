@@ -166,7 +166,7 @@ def shade_rain(
     cos = (r.dy / np.sqrt(1.0 + r.dy * r.dy))[:, None]  # ground normal vs ray, ignoring the tiny x tilt
     fresnel = 0.03 + 0.97 * light.schlick(cos)
     wetness = np.where(ground, (0.25 + 0.6 * puddles) + (1 - 0.25 - 0.6 * puddles) * fresnel * 0.6, 0.0)
-    wetness = wetness.astype(np.float32)
+    wetness = wetness.astype(np.float32, copy=False)
     rad += light.wet_reflection(s, rad + lit_sky, wetness, blur=max(2, r.height // 40))
     beta = float(rng_scene.uniform(0.006, 0.016))
     t = weather.transmission(depth, beta, sky_value=1.0)
@@ -208,7 +208,7 @@ def shade_snow(
 
 
 def _with_albedo(s: Surface, albedo: np.ndarray) -> Surface:
-    return replace(s, albedo=albedo.astype(np.float32))
+    return replace(s, albedo=albedo.astype(np.float32, copy=False))
 
 
 SHADERS = {

@@ -66,7 +66,7 @@ def sky_radiance(sky: Sky, dx: np.ndarray, dy: np.ndarray, dz: np.ndarray) -> np
         glow *= glow
         glow *= glow  # cos^8
         rgb = rgb + glow * np.array(sky.sun_glow, np.float32).reshape(3, *([1] * g.ndim))
-    return rgb.astype(np.float32)
+    return rgb.astype(np.float32, copy=False)
 
 
 def sky_image(s: Surface, sky: Sky) -> np.ndarray:
@@ -75,7 +75,7 @@ def sky_image(s: Surface, sky: Sky) -> np.ndarray:
     idx = np.flatnonzero(s.sky)
     if idx.size:
         r = s.rays
-        u, v = idx % r.width, idx // r.width
+        v, u = np.divmod(idx, r.width)
         scatter(out, idx, sky_radiance(sky, r.dx[u], r.dy[v], r.dz[u]))
     return out
 
@@ -117,16 +117,43 @@ class _Grid:
         """Linear interpolation of a grid image (..., h, w) back to full resolution."""
         out = img
         for axis, n in ((-1, self.shape[1]), (-2, self.shape[0])):
-            size = out.shape[axis]
-            pos = np.arange(n, dtype=np.float32) / self.step
-            i0 = np.minimum(pos.astype(np.int64), size - 1)
-            i1 = np.minimum(i0 + 1, size - 1)
-            frac = (pos - i0).astype(np.float32)
-            shape = [1] * out.ndim
-            shape[axis] = n
-            a, b = np.take(out, i0, axis=axis), np.take(out, i1, axis=axis)
-            out = a + frac.reshape(shape) * (b - a)
+            out = _upsample_axis(out, axis, n, self.step)
         return out
+
+
+def _upsample_axis(img: np.ndarray, axis: int, n: int, step: int) -> np.ndarray:
+    """``n`` samples along ``axis`` at positions i / step, each ``a + frac * (b - a)`` of its two neighbours.
+
+    For step 2 (every grid in use) the even samples sit on a grid point (frac 0: the point's value) and
+    the odd ones halfway (frac 0.5): written with slices rather than gathers, the same numbers faster.
+    """
+    size = img.shape[axis]
+    if step != 2:
+        pos = np.arange(n, dtype=np.float32) / step
+        i0 = np.minimum(pos.astype(np.int64), size - 1)
+        i1 = np.minimum(i0 + 1, size - 1)
+        frac = (pos - i0).astype(np.float32)
+        shape = [1] * img.ndim
+        shape[axis] = n
+        a, b = np.take(img, i0, axis=axis), np.take(img, i1, axis=axis)
+        return a + frac.reshape(shape) * (b - a)
+    axis %= img.ndim
+
+    def along(sl: slice) -> tuple[slice, ...]:
+        return (slice(None),) * axis + (sl,)
+
+    out = np.empty(img.shape[:axis] + (n,) + img.shape[axis + 1 :], np.result_type(img.dtype, np.float32))
+    n_odd = n // 2
+    out[along(slice(0, None, 2))] = img[along(slice(0, (n + 1) // 2))]
+    a = img[along(slice(0, n_odd))]
+    b = img[along(slice(1, n_odd + 1))]
+    if b.shape[axis] < n_odd:  # the last odd sample lies past the last grid point: both neighbours are it
+        b = np.concatenate([b, img[along(slice(size - 1, size))]], axis=axis)
+    odd = out[along(slice(1, None, 2))]
+    np.subtract(b, a, out=odd)
+    odd *= np.float32(0.5)
+    odd += a
+    return out
 
 
 def sun_light(s: Surface, scene: w.Scene, sun_dir: np.ndarray, sun_rgb) -> np.ndarray:
@@ -284,14 +311,20 @@ def glossy_sky(s: Surface, sky: Sky) -> np.ndarray:
     the view elevation. Rays reflected downwards see the horizon colour. No clouds or sun.
     """
     r = s.rays
-    tan_elev = -r.dy[:, None] / np.sqrt(r.dx * r.dx + r.dz * r.dz)[None, :]
-    tan_elev = np.where(s.up > 0.5, -tan_elev, tan_elev)
+    out = np.zeros_like(s.albedo)
+    idx = np.flatnonzero(s.gloss)  # the rest reflects nothing: their zeros are already there
+    if idx.size == 0:
+        return out
+    v, u = np.divmod(idx, r.width)
+    tan_elev = -r.dy[v] / np.sqrt(r.dx * r.dx + r.dz * r.dz)[u]
+    tan_elev = np.where(np.take(s.up.ravel(), idx) > 0.5, -tan_elev, tan_elev)
     g = np.clip(tan_elev / 0.45, 0.0, 1.0)
     g *= 2.0 - g
-    weight = s.gloss * (0.35 + 0.65 * schlick(s.cos_view))
-    horizon = np.array(sky.horizon, np.float32)[:, None, None]
-    zenith = np.array(sky.zenith, np.float32)[:, None, None]
-    return (horizon + g * (zenith - horizon)) * weight
+    weight = np.take(s.gloss.ravel(), idx) * (0.35 + 0.65 * schlick(np.take(s.cos_view.ravel(), idx)))
+    horizon = np.array(sky.horizon, np.float32)[:, None]
+    zenith = np.array(sky.zenith, np.float32)[:, None]
+    scatter(out, idx, (horizon + g * (zenith - horizon)) * weight)
+    return out
 
 
 def wet_reflection(s: Surface, radiance: np.ndarray, wetness: np.ndarray, blur: int) -> np.ndarray:
@@ -307,7 +340,7 @@ def wet_reflection(s: Surface, radiance: np.ndarray, wetness: np.ndarray, blur: 
     rows = np.arange(h, dtype=np.int32)[:, None]
     last_standing = np.maximum.accumulate(np.where(ground, -1, rows), axis=0)
     idx = np.flatnonzero(wetness > 0)
-    v, u = idx // wd, idx % wd
+    v, u = np.divmod(idx, wd)
     mirror = np.clip(2 * last_standing.ravel()[idx] + 1 - v, 0, h - 1)
     # blurring the source along columns before mirroring is the same as blurring the reflection
     source = box_blur(radiance, blur, 0) if blur > 0 else radiance

@@ -40,7 +40,7 @@ class GBuffer:
 def _safe_inverse(d: np.ndarray) -> np.ndarray:
     tiny = np.float32(1e-9)
     d = np.where(np.abs(d) < tiny, np.where(d < 0, -tiny, tiny), d)
-    return (np.float32(1.0) / d).astype(np.float32)
+    return (np.float32(1.0) / d).astype(np.float32, copy=False)
 
 
 def _prism_columns(scene: Scene, rays: Rays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,6 +147,8 @@ def cast(scene: Scene, rays: Rays) -> GBuffer:
             dview = gb.depth[ra:rb, ca:cb]
             closer = tn <= tf
             closer &= tn < dview
+            if not closer.any():  # hidden behind nearer objects: nothing to write
+                continue
             np.copyto(dview, tn, where=closer)
             np.copyto(gb.obj[ra:rb, ca:cb], k + 1, where=closer)
             if only_sides:
@@ -185,7 +187,7 @@ def _spheres(scene: Scene, rays: Rays, gb: GBuffer) -> None:
 
 def z_depth(gb: GBuffer) -> np.ndarray:
     """Ground-truth depth as published: metres along the optical axis, 0 where nothing was hit."""
-    return np.where(gb.obj == SKY, np.float32(0), gb.depth).astype(np.float32)
+    return np.where(gb.obj == SKY, np.float32(0), gb.depth).astype(np.float32, copy=False)
 
 
 def screen_rects(lo: np.ndarray, hi: np.ndarray, rays: Rays) -> list[tuple[int, int, int, int, int]]:

@@ -74,7 +74,8 @@ def view(scene: Scene, pose: np.ndarray, height: int, width: int) -> View:
     K = camera.intrinsics(height, width)
     rays = camera.camera_rays(pose, K, height, width)
     gb = cast(scene, rays)
-    return View(surface=describe(scene, rays, gb), depth=z_depth(gb), intrinsics=K, pose=pose)
+    depth = z_depth(gb)
+    return View(surface=describe(scene, rays, gb, depth), depth=depth, intrinsics=K, pose=pose)
 
 
 def shade(scene: Scene, v: View, condition: str, frame: int = 0) -> Frame:

@@ -102,7 +102,8 @@ class SynthSplit(Sequence):
             image = self._cache.load_image(self.condition, name)
             depth = self._cache.load_depth(name) if image is not None else None
         if image is None or depth is None:
-            frame = render(self.scene(i), self.pose(i), self.condition, self.height, self.width)
+            scene = self.scene(i)  # once: pose(i) would build it again
+            frame = render(scene, camera.camera_pose(*camera_start(scene)), self.condition, self.height, self.width)
             image, depth = frame.image, frame.depth
             if self._cache is not None:
                 self._cache.save_image(self.condition, name, image)

@@ -68,7 +68,7 @@ class _Pixels:
     def __getattr__(self, name: str) -> np.ndarray:
         if name.startswith("_"):
             raise AttributeError(name)
-        value = getattr(self._frame, name).ravel()[self.idx]
+        value = np.take(getattr(self._frame, name).ravel(), self.idx)
         setattr(self, name, value)
         return value
 
@@ -96,12 +96,13 @@ class _Frame:
         self.footprint = self.lateral / np.maximum(s.cos_view, np.float32(0.03))
 
 
-def describe(scene: w.Scene, rays: Rays, gb: GBuffer) -> Surface:
-    """Build the G-buffer for what the camera sees."""
+def describe(scene: w.Scene, rays: Rays, gb: GBuffer, depth: np.ndarray | None = None) -> Surface:
+    """Build the G-buffer for what the camera sees; ``depth`` is ``z_depth(gb)`` if the caller has it."""
     h, wd = gb.depth.shape
     sky = gb.obj == SKY
-    material = np.concatenate([np.array([-1], np.int8), scene.material])[gb.obj + 1]
-    depth = np.where(sky, np.float32(0), gb.depth)
+    material = np.take(np.concatenate([np.array([-1], np.int8), scene.material]), gb.obj.astype(np.intp) + 1)
+    if depth is None:
+        depth = np.where(sky, np.float32(0), gb.depth)
     o = rays.origin
     position = np.empty((3, h, wd), np.float32)
     np.multiply(depth, rays.dx[None, :], out=position[0])
@@ -124,14 +125,11 @@ def describe(scene: w.Scene, rays: Rays, gb: GBuffer) -> Surface:
     nx, ny, nz = s.normal
     s.cos_view = np.abs(nx * rays.dx[None, :] + nz * rays.dz[None, :] + ny * rays.dy[:, None]) / np.sqrt(rays.norm2)
     frame = _Frame(s, depth)
-    counts = np.bincount(material.ravel().astype(np.intp) + 1, minlength=len(_PAINTERS) + 1)
-    order = np.argsort(material.ravel(), kind="stable")
-    start = counts[0]
+    flat_material = material.ravel()
     for mat in range(len(_PAINTERS)):
-        n = counts[mat + 1]
-        if n:
-            _PAINTERS[mat](scene, s, _Pixels(frame, order[start : start + n]))
-        start += n
+        idx = np.flatnonzero(flat_material == mat)  # ascending, like a stable sort's run of this material
+        if idx.size:
+            _PAINTERS[mat](scene, s, _Pixels(frame, idx))
     return s
 
 
@@ -165,10 +163,11 @@ def scatter(image: np.ndarray, idx: np.ndarray, values: np.ndarray, add: bool = 
     flat = image.reshape(image.shape[0], -1)
     values = np.broadcast_to(values, (flat.shape[0], len(idx)))
     for c in range(flat.shape[0]):
+        channel = flat[c]  # a 1-D view: its fancy assignment is ~2.5x faster than flat[c, idx]'s
         if add:
-            flat[c, idx] += values[c]
+            channel[idx] += values[c]
         else:
-            flat[c, idx] = values[c]
+            channel[idx] = values[c]
 
 
 def _put(s: Surface, p: _Pixels, rgb: np.ndarray) -> None:
@@ -225,9 +224,16 @@ def _building(scene: w.Scene, s: Surface, p: _Pixels) -> None:
     win = stripes(along, spacing, fw, fp, phase_x)
     win *= stripes(hgt, floor_h, fh, fp, phase_y)
     win *= band(hgt, floor_h, top - 0.8, fp)
-    shop_win = stripes(along, 2 * spacing, 0.8, fp, spacing * 0.2)
-    shop_win *= band(hgt, 0.45, floor_h * 0.8, fp) * shop
-    shop_win *= 1.0 - 0.8 * stripes(along, 1.3, 0.07, fp)  # mullions
+    # shop windows: only where the ground-floor band of a shop building has any cover (zero elsewhere)
+    ground_floor = band(hgt, 0.45, floor_h * 0.8, fp) * shop
+    shop_win = np.zeros_like(ground_floor)
+    sel = np.flatnonzero(ground_floor)
+    if sel.size:
+        along_s, fp_s, spacing_s = np.take(along, sel), np.take(fp, sel), np.take(spacing, sel)
+        panes = stripes(along_s, 2 * spacing_s, 0.8, fp_s, spacing_s * 0.2)
+        panes *= np.take(ground_floor, sel)
+        panes *= 1.0 - 0.8 * stripes(along_s, 1.3, 0.07, fp_s)  # mullions
+        shop_win[sel] = panes
     glass = np.maximum(win, shop_win)
     ox, oz = scene.tex_offset
     grime = noise(along * 0.7 + (p.obj * np.float32(37.0) + ox), hgt * 0.7 + oz)

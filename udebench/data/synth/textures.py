@@ -45,11 +45,22 @@ def noise(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     fy = np.floor(y)
     ax = x - fx
     ay = y - fy
-    cell = (fy.astype(np.intp) & _MASK) * TILE + (fx.astype(np.intp) & _MASK)
+    cell = fy.astype(np.int32)  # texture coordinates stay far inside int32; half the bytes of intp
+    cell &= _MASK
+    cell *= TILE
+    column = fx.astype(np.int32)
+    column &= _MASK
+    cell += column
     n00, n01, n10, n11 = np.take(_corners(), cell, axis=0).T
-    top = n00 + ax * (n01 - n00)
-    bottom = n10 + ax * (n11 - n10)
-    top += ay * (bottom - top)
+    top = n01 - n00  # n00 + ax (n01 - n00), in place
+    top *= ax
+    top += n00
+    bottom = n11 - n10
+    bottom *= ax
+    bottom += n10
+    bottom -= top  # top + ay (bottom - top)
+    bottom *= ay
+    top += bottom
     return top
 
 
@@ -81,7 +92,7 @@ def band(x: np.ndarray, lo, hi, width: np.ndarray) -> np.ndarray:
     """Fraction of [x - width/2, x + width/2] that lies inside [lo, hi] (a filtered single stripe)."""
     half = np.maximum(width, 1e-4) * 0.5
     covered = np.minimum(x + half, hi) - np.maximum(x - half, lo)
-    return np.clip(covered / (2 * half), 0.0, 1.0).astype(np.float32)
+    return np.clip(covered / (2 * half), 0.0, 1.0).astype(np.float32, copy=False)
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ GAMMA = 1 / 2.2
 
 def transmission(depth: np.ndarray, beta: float, sky_value: float = 0.0) -> np.ndarray:
     """Koschmieder transmission t = exp(-beta * depth); sky pixels (depth 0) get ``sky_value``."""
-    t = np.exp(np.float32(-beta) * depth).astype(np.float32)
+    t = np.exp(np.float32(-beta) * depth).astype(np.float32, copy=False)
     t[depth <= 0] = sky_value
     return t
 
@@ -28,7 +28,7 @@ def transmission(depth: np.ndarray, beta: float, sky_value: float = 0.0) -> np.n
 def koschmieder(clean: np.ndarray, t: np.ndarray, airlight: Sequence[float] | np.ndarray) -> np.ndarray:
     """I = J * t + A * (1 - t): scattering in a homogeneous medium (fog, haze)."""
     a = np.asarray(airlight, np.float32).reshape(3, 1, 1)
-    return (clean * t + a * (1.0 - t)).astype(np.float32)
+    return (clean * t + a * (1.0 - t)).astype(np.float32, copy=False)
 
 
 def encode(radiance: np.ndarray, exposure: float) -> np.ndarray:
@@ -49,11 +49,16 @@ def _gamma_lut() -> np.ndarray:
 
 def _to_uint8(signal: np.ndarray) -> np.ndarray:
     """Linear signal in [0, 1] (3, H, W) -> gamma-encoded uint8 (H, W, 3), via a lookup table."""
-    root = np.sqrt(np.clip(signal, 0.0, 1.0))
+    root = np.clip(signal, 0.0, 1.0)
+    np.sqrt(root, out=root)
     root *= np.float32(_LUT_SIZE - 1)
     root += np.float32(0.5)
-    planes = _gamma_lut()[root.astype(np.intp)]
-    return np.stack(list(planes), axis=-1)  # interleave channels: faster than a transposed copy
+    index = root.astype(np.uint16)  # truncates as intp would; 7x cheaper to convert to
+    lut = _gamma_lut()
+    out = np.empty(signal.shape[1:] + (signal.shape[0],), np.uint8)
+    for c in range(signal.shape[0]):  # interleave the channels plane by plane: 4x faster than np.stack
+        out[..., c] = lut.take(index[c])
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -203,14 +208,16 @@ def snow_albedo(
     """
     snow = np.array([0.86, 0.88, 0.92], np.float32)[:, None, None]
     cover = np.clip((up - 0.55) * 3.0, 0.0, 1.0) * 0.95
-    lane = (x + street.n_lanes * street.lane_width / 2) / street.lane_width
+    # the road's cover and slush, computed on road pixels only (the other pixels keep theirs)
+    on_road = np.flatnonzero(road)
+    x_road, z_road = np.take(x.ravel(), on_road), np.take(z.ravel(), on_road)
+    lane = (x_road + street.n_lanes * street.lane_width / 2) / street.lane_width
     off = np.abs((lane % 1.0) - 0.5) * street.lane_width  # metres from the lane centre
     tracks = np.exp(-(((off - 0.78) / 0.28) ** 2))
-    patchy = np.zeros_like(x)
-    on_road = np.flatnonzero(road)
-    patchy.ravel()[on_road] = 0.5 + 0.5 * noise(x.ravel()[on_road] * 0.7, z.ravel()[on_road] * 0.35)
-    road_cover = np.clip(level * (1.0 - 0.9 * tracks) * (0.55 + 0.6 * patchy), 0.0, 1.0)
-    cover = np.where(road, road_cover, cover)
+    patchy = 0.5 + 0.5 * noise(x_road * 0.7, z_road * 0.35)
+    cover.ravel()[on_road] = np.clip(level * (1.0 - 0.9 * tracks) * (0.55 + 0.6 * patchy), 0.0, 1.0)
     slush = np.array([0.16, 0.16, 0.17], np.float32)[:, None, None]
-    wet_road = np.where(road, slush * 0.7 + albedo * 0.3, albedo)
+    wet_road = albedo.copy()
+    flat = wet_road.reshape(3, -1)
+    flat[:, on_road] = (slush * 0.7)[:, :, 0] + np.take(albedo.reshape(3, -1), on_road, axis=1) * 0.3
     return wet_road + cover * (snow - wet_road)

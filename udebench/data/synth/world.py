@@ -198,8 +198,14 @@ class _Builder:
 
 
 def _jitter(rng: np.random.Generator, colour: np.ndarray, amount: float = 0.08) -> tuple[float, float, float]:
-    c = np.clip(colour * (1.0 + rng.uniform(-amount, amount, 3)), 0.01, 0.95)
-    return tuple(float(v) for v in c)
+    # clip(colour * (1 + u), 0.01, 0.95) in float64, as numpy would, without numpy's per-call cost on 3 values
+    factors = rng.uniform(-amount, amount, 3).tolist()
+    return tuple(_clip(float(c) * (1.0 + f), 0.01, 0.95) for c, f in zip(colour.tolist(), factors, strict=True))
+
+
+def _clip(value: float, lo: float, hi: float) -> float:
+    """``np.clip`` of one float (a NaN stays NaN, as there)."""
+    return value if value != value else min(max(value, lo), hi)
 
 
 def _street(rng: np.random.Generator) -> Street:
@@ -251,7 +257,7 @@ def _buildings(b: _Builder, rng: np.random.Generator, street: Street, z_end: flo
             if rng.random() < 0.25:
                 z += float(rng.uniform(3.0, 9.0))  # alley
             setback = float(rng.uniform(0.0, 1.5)) if rng.random() < 0.4 else 0.0
-            height = float(np.clip(rng.gamma(4.0, 3.2) * tall, 5.0, 38.0))
+            height = _clip(float(rng.gamma(4.0, 3.2) * tall), 5.0, 38.0)
             depth = float(rng.uniform(10.0, 22.0))
             x_near = base_x + setback
             lo_x, hi_x = (x_near, x_near + depth) if side > 0 else (-x_near - depth, -x_near)
