@@ -108,11 +108,33 @@ def test_leaderboard_is_built_from_the_store(tiny_plugin, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert {row["row"] for row in rows} == {"tiny", "tiny[other]"}
-    assert list(rows[0]) == ["row", "split", "n_samples", "limit", "n_errors", "abs_rel", "a1"]
+    assert list(rows[0]) == ["row", "split", "n_samples", "limit", "n_errors", "abs_rel", "a1", "weights_origin"]
     tiny_row = next(row for row in rows if row["row"] == "tiny")
     assert float(tiny_row["abs_rel"]) == pytest.approx(night["metrics"]["abs_rel"], abs=5e-4)
     markdown = invoke("leaderboard", "--results", str(store), "--format", "md")
     assert "abs_rel↓" in markdown.output or "abs_rel ↓" in markdown.output
+
+
+def test_rows_of_weights_trained_here_are_marked_with_their_card(tiny_plugin, tmp_path):
+    """A weights file whose card says ``trained_here`` is recorded with the run and marked § on the leaderboard."""
+    store = tmp_path / "lb.sqlite"
+    trained = tmp_path / "tiny_synth.safetensors"
+    trained.write_bytes(b"trained here")
+    (tmp_path / "tiny_synth.json").write_text(json.dumps({"name": "tiny_synth", "trained_here": "synth world"}))
+    published = tmp_path / "published.safetensors"
+    published.write_bytes(b"the authors' file")
+    evaluate_json(store, "--weights", str(trained), "--tag", "synth")
+    evaluate_json(store, "--weights", str(published), "--tag", "published")
+    markdown = invoke("leaderboard", "--results", str(store), "--format", "md").output
+    lines = {line.split("|")[1].strip(): line for line in markdown.splitlines() if line.startswith("| tiny")}
+    assert set(lines) == {"tiny[synth] §", "tiny[published]"}
+    assert "- § weights trained here, not the authors' published ones: tiny[synth] (tiny_synth: synth world)" \
+        in markdown
+    rows = list(csv.DictReader(io.StringIO(invoke("leaderboard", "--results", str(store), "--format", "csv").output)))
+    assert {row["row"]: row["weights_origin"] for row in rows} == {"tiny[synth]": "tiny_synth: synth world",
+                                                                  "tiny[published]": ""}
+    latex = invoke("leaderboard", "--results", str(store), "--format", "latex").output
+    assert r"tiny[synth] \S{} &" in latex
 
 
 def test_unknown_model_is_one_line_with_close_names(tiny_plugin, tmp_path):

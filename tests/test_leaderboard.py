@@ -189,7 +189,7 @@ def test_markdown_bolds_ties_at_the_printed_precision(store):
 
 def test_csv_is_long_with_exact_columns(frame):
     rows = list(csv.reader(io.StringIO(render_table(frame, "csv", HIB))))
-    assert rows[0] == ["row", "split", "n_samples", "limit", "n_errors", "abs_rel", "rmse", "a1"]
+    assert rows[0] == ["row", "split", "n_samples", "limit", "n_errors", "abs_rel", "rmse", "a1", "weights_origin"]
     assert len(rows) == 1 + 2 * 3
     alpha_night = next(r for r in rows if r[:2] == ["alpha", "synth-night"])
     assert alpha_night[2:5] == ["3", "", "0"]

@@ -74,6 +74,10 @@ def load_model(name: str, weights: str | None = None, device: str | None = None)
         from udebench.weights import sha256_of
 
         model.weights_sha256 = sha256_of(weights)
+    if getattr(model, "weights_origin", None) is None:
+        from udebench.weights import weights_origin
+
+        model.weights_origin = weights_origin(weights or getattr(model, "weights_path", None))
     return model.to(device)
 
 
@@ -101,10 +105,11 @@ def resolve_metrics(names: Sequence[str] | None = None) -> dict[str, MetricSpec]
     return {name: lookup("metrics", name) for name in dict.fromkeys(names)}
 
 
-def _versions() -> dict[str, str]:
+def _versions(weights_origin: str | None = None) -> dict[str, str]:
+    """Package versions, and where the weights came from when their card says (``weights_origin``)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {}
+    out = {"weights_origin": weights_origin} if weights_origin else {}
     for package in ("udebench", "torch", "mmengine", "numpy"):
         try:
             out[package] = version(package)
@@ -179,7 +184,8 @@ def _evaluate(model: Any, split: str, options: EvalOptions, group: Any) -> RunSu
         """Rank 0: open the store and the run (or resume it); which samples are still to do."""
         opened.append(store := ResultsStore(options.results or default_results_path()))
         run = store.open_run(model=model_name, tag=options.tag, split=split, options=identity,
-                             weights_sha256=getattr(depth_model, "weights_sha256", None), versions=_versions(),
+                             weights_sha256=getattr(depth_model, "weights_sha256", None),
+                             versions=_versions(getattr(depth_model, "weights_origin", None)),
                              n_expected=n_total)
         if store.read_only:  # open_run only gives back a complete run here: show it, write nothing
             return run.run_id, run.status, []

@@ -30,12 +30,17 @@ class DepthModel:
         std: tuple[float, float, float] = (1.0, 1.0, 1.0),
         weights_sha256: str | None = None,
         forward: Any = None,
+        weights_path: str | None = None,
     ) -> None:
         self.spec = spec
         self.module = module.eval()
         self.mean = mean
         self.std = std
         self.weights_sha256 = weights_sha256
+        #: the weights file loaded when the caller gave none (a plugin's shipped default): its card is read
+        self.weights_path = weights_path
+        #: where the weights came from, in words (set by ``load_model`` from the model card); runs record it
+        self.weights_origin: str | None = None
         self._forward = forward
 
     @property

@@ -38,6 +38,23 @@ def write_card(weights_file: str | Path, card: dict) -> Path:
     return out
 
 
+def weights_origin(weights: str | Path | None) -> str | None:
+    """Where weights came from, in words, when their model card says they were trained here (``trained_here``).
+
+    Leaderboards mark the runs of such weights, so synth-trained files are never read as the published ones.
+    """
+    if weights is None or not Path(weights).is_file():
+        return None
+    try:
+        card = read_card(weights)
+    except ValueError:  # a card that is not JSON says nothing about where the weights came from
+        return None
+    if not isinstance(card, dict) or not card.get("trained_here"):
+        return None
+    name = card.get("name") or Path(weights).stem
+    return f"{name}: {card['trained_here']}"
+
+
 def read_card(weights_file: str | Path) -> dict | None:
     """The model card beside ``weights_file``, or None when there is none."""
     import json

@@ -3,8 +3,10 @@
 Each metric is marked ↑/↓ (from ``higher_is_better``, as lm-evaluation-harness records it) and the best
 value of each column is bold, judged on the value as printed so ties at that precision all count. A cell
 can carry its bootstrap interval ``[low, high]`` and its image count ``(n=…)``; a cell built from a
-``--limit`` run gets †, one built from a run that skipped samples with an error gets ‡, each explained
-in a footnote under the table.
+``--limit`` run gets †, one built from a run that skipped samples with an error gets ‡, and a row whose
+weights were trained here (their model card's ``trained_here``, e.g. the synth-trained files the plugins
+ship) gets §, so they are never read as the authors' published weights; each mark is explained in a
+footnote under the table.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS: tuple[str, ...] = ("md", "latex", "csv", "html")
-LIMITED_MARK, ERRORS_MARK = "†", "‡"
+LIMITED_MARK, ERRORS_MARK, TRAINED_HERE_MARK = "†", "‡", "§"
 Decimals = int | Mapping[str, int] | None
 
 
@@ -72,6 +74,17 @@ def _marks(df: pd.DataFrame, row: str, column: tuple[str, str]) -> str:
     return (LIMITED_MARK if limited else "") + (ERRORS_MARK if errors else "")
 
 
+def weights_origins(df: pd.DataFrame, row: str) -> list[str]:
+    """The distinct weights origins recorded by the runs behind ``row`` (empty: published or user weights)."""
+    sources = (df.attrs.get("sources") or {}).get(row, {})
+    return list(dict.fromkeys(src.weights_origin for src in sources.values() if getattr(src, "weights_origin", None)))
+
+
+def row_label(df: pd.DataFrame, row: str) -> str:
+    """``row``, with § when its weights were trained here rather than published."""
+    return f"{row} {TRAINED_HERE_MARK}" if weights_origins(df, row) else str(row)
+
+
 def _grid(df: pd.DataFrame, hib: Mapping[str, bool], decimals: Decimals, counts: bool):
     """Per column: (block, metric, [Cell per row])."""
     percent = df.attrs.get("percent") or []
@@ -117,6 +130,9 @@ def footnotes(df: pd.DataFrame, *, counts: bool = False) -> list[str]:
                      + "; ".join(limited))
     if errors:
         lines.append(f"{ERRORS_MARK} samples skipped with an error, not averaged in: " + "; ".join(errors))
+    trained = [f"{row} ({'; '.join(weights_origins(df, row))})" for row in df.index if weights_origins(df, row)]
+    if trained:
+        lines.append(f"{TRAINED_HERE_MARK} weights trained here, not the authors' published ones: " + "; ".join(trained))
     ci = df.attrs.get("ci")
     if ci:
         lines.append(f"[low, high]: {100 * ci['confidence']:g} % percentile-bootstrap interval, images resampled "
@@ -161,7 +177,7 @@ def _markdown(df: pd.DataFrame, hib: Mapping[str, bool], decimals: Decimals, tit
     headers = ["model"] + [f"{block} {metric}{arrow(hib.get(metric))}" for block, metric, _ in grid]
     rows = []
     for i, label in enumerate(df.index):
-        row = [label]
+        row = [row_label(df, label)]
         for _, _, cells in grid:
             cell = cells[i]
             if cell.text is None:
@@ -195,12 +211,14 @@ _LATEX_SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
-_LATEX_MARKS = {LIMITED_MARK: r"$^{\dagger}$", ERRORS_MARK: r"$^{\ddagger}$"}
+_LATEX_MARKS = {LIMITED_MARK: r"$^{\dagger}$", ERRORS_MARK: r"$^{\ddagger}$", TRAINED_HERE_MARK: r"\S{}"}
 
 
 def _tex(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text)).replace(LIMITED_MARK, _LATEX_MARKS[LIMITED_MARK]) \
-        .replace(ERRORS_MARK, _LATEX_MARKS[ERRORS_MARK])
+    out = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+    for mark, tex in _LATEX_MARKS.items():
+        out = out.replace(mark, tex)
+    return out
 
 
 def _latex(df: pd.DataFrame, hib: Mapping[str, bool], decimals: Decimals, title: str | None, counts: bool) -> str:
@@ -236,7 +254,7 @@ def _latex(df: pd.DataFrame, hib: Mapping[str, bool], decimals: Decimals, title:
             if cell.count is not None:
                 text += f" {{\\scriptsize (n={cell.count})}}"
             texts.append(text + "".join(_LATEX_MARKS[m] for m in cell.marks))
-        lines.append(_tex(label) + " & " + " & ".join(texts) + r" \\")
+        lines.append(_tex(row_label(df, label)) + " & " + " & ".join(texts) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     lines += [f"\\par{{\\footnotesize {_tex(note)}}}" for note in footnotes(df, counts=counts)]
     return "\n".join(lines) + "\n"
@@ -253,6 +271,7 @@ def _csv_long(df: pd.DataFrame) -> str:
     header = ["row", "split", "n_samples", "limit", "n_errors", *metrics]
     if with_ci:
         header += [f"{m}_{end}" for m in metrics for end in ("low", "high")]
+    header.append("weights_origin")
     writer.writerow(header)
     for label in df.index:
         for block, ms in _blocks(df):
@@ -269,6 +288,7 @@ def _csv_long(df: pd.DataFrame) -> str:
                 for m in metrics:
                     interval = intervals.get(label, {}).get((block, m))
                     row += ["", ""] if interval is None else [repr(interval[0]), repr(interval[1])]
+            row.append("; ".join(dict.fromkeys(src.weights_origin for src in behind if src.weights_origin)))
             writer.writerow(row)
     return buf.getvalue()
 
@@ -301,7 +321,7 @@ def html_table(df: pd.DataFrame, hib: Mapping[str, bool] | None = None, *, decim
     sub = [f"<th>{esc(metric)}&nbsp;{arrow(hib.get(metric))}</th>" for _, metric, _ in grid]
     body = []
     for i, label in enumerate(df.index):
-        tds = [f'<td class="row">{esc(str(label))}</td>']
+        tds = [f'<td class="row">{esc(row_label(df, label))}</td>']
         for _, _, column in grid:
             cell = column[i]
             if cell.text is None:

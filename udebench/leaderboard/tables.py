@@ -44,6 +44,8 @@ class CellSource:
     limit: int | None
     #: metric -> images its mean averages (ok samples where it is not NaN)
     covered: dict[str, int]
+    #: where the run's weights came from when their model card says they were trained here (not published)
+    weights_origin: str | None = None
 
 
 def _patterns(spec: str | Sequence[str] | None) -> list[str]:
@@ -74,7 +76,8 @@ def order_splits(splits: Sequence[str], split_order: Sequence[str] | None = None
 def _source(run: RunSummary) -> CellSource:
     covered = {m: run.n_samples - run.metric_nan_counts.get(m, 0) for m in run.metrics}
     return CellSource(run_id=run.run_id, n_samples=run.n_samples, n_errors=run.n_errors,
-                      limit=run.options.get("limit"), covered=covered)
+                      limit=run.options.get("limit"), covered=covered,
+                      weights_origin=(run.versions or {}).get("weights_origin"))
 
 
 def _options(options: TableOptions | None, fields: Mapping[str, Any]) -> TableOptions:

@@ -38,4 +38,4 @@ def build(spec: ModelSpec, weights: str | None, *, shipped: str = SHIPPED, help:
         weights = str(path)
     net, _ = load_network(weights)
     spec = dataclasses.replace(spec, input_size=net.input_size)  # the checkpoint's own height × width
-    return DepthModel(spec, net, mean=net.mean, std=net.std, forward=predict_depth)
+    return DepthModel(spec, net, mean=net.mean, std=net.std, forward=predict_depth, weights_path=weights)

@@ -43,7 +43,7 @@ def _build_depth_model(spec: ModelSpec, weights: str | None = None, device: str 
     input_size = tuple(net.arch.get("input_size") or ()) or None
     if input_size is not None and input_size != tuple(spec.input_size or ()):
         spec = dataclasses.replace(spec, input_size=input_size)  # a vits/vitb file runs at its own size
-    return DepthModel(spec, net, mean=IMAGENET_MEAN, std=IMAGENET_STD, weights_sha256=sha256)
+    return DepthModel(spec, net, mean=IMAGENET_MEAN, std=IMAGENET_STD, weights_sha256=sha256, weights_path=weights)
 
 
 def build_network(seed: int | None = None, size: str = "tiny", **overrides: Any):
