@@ -28,6 +28,11 @@ evaluate() {
         --split "$split" --results "$STORE" --no-progress > /dev/null
     done
     $U evaluate --model ground_plane --split "$split" --results "$STORE" --no-progress > /dev/null
+    # the self-supervised track (issue 15) and the competitors' networks trained here on synth: their rows
+    # carry § (the model card's trained_here), so they are never read as the authors' published weights
+    for model in ude_teacher_ssl ude_student_ssl monodepth2 md4all; do
+      $U evaluate --model "$model" --split "$split" --results "$STORE" --no-progress > /dev/null
+    done
   done
   $U results export --results "$STORE" --format json --output "$EXPORT"
 }
@@ -51,7 +56,9 @@ tables() {
 
 report() {
   local weights=()
-  for file in "$PWD/$W"/*.safetensors; do weights+=(--weights "$file"); done  # tagged runs: matched by sha256
+  for file in "$PWD/$W"/*.safetensors "$PWD"/plugins/udebench-baselines/udebench_baselines/weights/*.safetensors; do
+    [ -f "$file" ] && weights+=(--weights "$file")  # tagged runs: matched by sha256
+  done
   (cd "$WORK" && $U report --results synth-results.sqlite --splits "$SPLITS" --metrics abs_rel,a1 \
     --mean-over "$ADVERSE" --reference "$REFERENCE" "${weights[@]}" --no-progress \
     --title "udebench synth report" --output "$OUT_ABS/synth-report.html")

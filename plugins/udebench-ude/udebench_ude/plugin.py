@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from udebench.plugin import hookimpl
-from udebench_ude.specs import GDT, PHYSICS, RGD, SELF_SUPERVISED, STUDENT, SUPERVISED, TEACHER
+from udebench_ude.specs import (
+    GDT,
+    PHYSICS,
+    RGD,
+    SELF_SUPERVISED,
+    STUDENT,
+    STUDENT_SSL,
+    SUPERVISED,
+    TEACHER,
+    TEACHER_SSL,
+)
 
 
 @hookimpl
 def register_models(register):
     register(TEACHER)
     register(STUDENT)
+    register(TEACHER_SSL)
+    register(STUDENT_SSL)
 
 
 @hookimpl

@@ -12,7 +12,8 @@ from udebench.plugin import ModelSpec, TrainerSpec, TranslatorSpec
 from udebench_ude.arch import PATCH_SIZE, SIZES
 
 #: the weights each model loads when no --weights is given (package data, written by `udebench ude export`).
-SHIPPED = {"ude_teacher": "ude_teacher_tiny_synth", "ude_student": "ude_student_tiny_synth"}
+SHIPPED = {"ude_teacher": "ude_teacher_tiny_synth", "ude_student": "ude_student_tiny_synth",
+           "ude_teacher_ssl": "ude_teacher_ssl_tiny_synth", "ude_student_ssl": "ude_student_ssl_tiny_synth"}
 
 WEIGHTS_HELP = ("udebench-ude safetensors file (+ <name>.json card), HF folder (config.json + model.safetensors), "
                 "HF cache folder, or a udebench-ude training work dir; default: the shipped tiny synth weights")
@@ -24,6 +25,14 @@ def build_teacher(weights: str | None = None, device: str | None = None):
 
 def build_student(weights: str | None = None, device: str | None = None):
     return _build_depth_model(STUDENT, weights=weights, device=device)
+
+
+def build_teacher_ssl(weights: str | None = None, device: str | None = None):
+    return _build_depth_model(TEACHER_SSL, weights=weights, device=device)
+
+
+def build_student_ssl(weights: str | None = None, device: str | None = None):
+    return _build_depth_model(STUDENT_SSL, weights=weights, device=device)
 
 
 def _build_depth_model(spec: ModelSpec, weights: str | None = None, device: str | None = None):
@@ -108,6 +117,20 @@ STUDENT = ModelSpec(
     name="ude_student", factory=build_student, output="metric_depth",
     description="UDE student: DINOv2+DPT, reliability-guided distillation on translated images (tiny)",
     input_size=SIZES["tiny"]["input_size"], input_multiple=PATCH_SIZE, weights_env="UDEBENCH_UDE_STUDENT_WEIGHTS",
+    weights_help=WEIGHTS_HELP, network=build_network,
+)
+#: The self-supervised track: trained from the photometric loss with the synth world's known (metric) poses,
+#: so the scale is metric too; compare with ``--align median`` as self-supervised papers do.
+TEACHER_SSL = ModelSpec(
+    name="ude_teacher_ssl", factory=build_teacher_ssl, output="metric_depth",
+    description="UDE teacher, self-supervised track: DINOv2+DPT, photometric loss on synth day (tiny)",
+    input_size=(98, 322), input_multiple=PATCH_SIZE, weights_env="UDEBENCH_UDE_TEACHER_SSL_WEIGHTS",
+    weights_help=WEIGHTS_HELP, network=build_network,
+)
+STUDENT_SSL = ModelSpec(
+    name="ude_student_ssl", factory=build_student_ssl, output="metric_depth",
+    description="UDE student, self-supervised track: photometric + RGD from ude_teacher_ssl on translated images",
+    input_size=(98, 322), input_multiple=PATCH_SIZE, weights_env="UDEBENCH_UDE_STUDENT_SSL_WEIGHTS",
     weights_help=WEIGHTS_HELP, network=build_network,
 )
 PHYSICS = TranslatorSpec(
