@@ -51,7 +51,7 @@ bench: install
 train-ude: install
 	scripts/train_ude_synth.sh
 
-# leaderboards/synth.{md,csv,html} and synth-report.html, rebuilt from the committed export synth-results.json.
+# leaderboards/synth.{md,csv,html} and synth-report.html, rebuilt from the committed export synth-results.json.gz.
 leaderboard-synth: install
 	scripts/synth_leaderboard.sh
 
@@ -67,7 +67,7 @@ experiment-synth: install
 # The arms × seeds table with intervals and the claim, from the experiment's store and work dirs.
 report-experiment: install
 	$(BIN)/udebench results export --results udebench-results/experiment-synth.sqlite --format json \
-		--output leaderboards/experiment-synth-results.json
+		--output leaderboards/experiment-synth-results.json.gz.gz
 	$(BIN)/python benchmarks/synth_experiment_report.py --results udebench-results/experiment-synth.sqlite \
 		--work-dirs work_dirs/experiment --output-dir leaderboards
 

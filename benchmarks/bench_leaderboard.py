@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPORT = ROOT / "leaderboards" / "synth-results.json"
+EXPORT = ROOT / "leaderboards" / "synth-results.json.gz"
 HEAVY = ("torch", "scipy", "matplotlib", "mmengine")
 COMMON = ["--splits", "synth-day,synth-night,synth-rain,synth-fog,synth-snow", "--metrics", "abs_rel,a1"]
 VARIANTS = {

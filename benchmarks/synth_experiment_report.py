@@ -13,7 +13,7 @@ the work dirs, or from the committed ``leaderboards/experiment-synth-mask.json``
 
     python benchmarks/synth_experiment_report.py --results udebench-results/experiment-synth.sqlite \
         --work-dirs work_dirs/experiment --output-dir leaderboards
-    python benchmarks/synth_experiment_report.py --export leaderboards/experiment-synth-results.json
+    python benchmarks/synth_experiment_report.py --export leaderboards/experiment-synth-results.json.gz
 """
 
 from __future__ import annotations
@@ -81,11 +81,12 @@ def t_interval(values: list[float], confidence: float = 0.95) -> tuple[float, fl
 
 def load_runs(results: str | None, export: str | None) -> tuple[list, object]:
     """Every complete run of the experiment (summaries) and the store they came from."""
+    from udebench.results.commands import read_text_maybe_gzip
     from udebench.results.store import ResultsStore
 
     if export:
         store = ResultsStore(Path(tempfile.mkdtemp(prefix="ssl-report-")) / "r.sqlite")
-        store.import_json(Path(export).read_text())
+        store.import_json(read_text_maybe_gzip(Path(export)))
     else:
         store = ResultsStore(results, create=False)
     runs = [r for r in store.latest_complete_runs() if r.tag and TAG.match(r.tag) and r.split in SPLITS
@@ -132,6 +133,8 @@ def main() -> None:
     mask = mask_statistics(Path(args.work_dirs)) if args.work_dirs and Path(args.work_dirs).is_dir() else {}
     if not mask and Path(args.mask_json).is_file():
         mask = json.loads(Path(args.mask_json).read_text())
+    finished = {run.tag for run in runs}
+    mask = {name: stats for name, stats in mask.items() if name in finished}  # runs still training: not yet
 
     lines = ["# The synth experiment: arms × seeds", "",
              "abs_rel (↓, median-scaled per image) on 300 synth test frames per condition at 192×640; mean over "

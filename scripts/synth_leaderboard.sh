@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The synth leaderboard, in two steps:
 #   evaluate  evaluates the shipped models on synth-{day,night,rain,fog,snow} into $STORE and exports the runs,
-#             per image, to leaderboards/synth-results.json (minutes on CPU; resumable);
+#             per image, to leaderboards/synth-results.json.gz (minutes on CPU; resumable);
 #   tables    imports that export into a fresh store and writes leaderboards/synth.{md,csv,html} (means, 95 %
 #             bootstrap intervals, mCE/mRR against $REFERENCE);
 #   report    the same, then leaderboards/synth-report.html (re-predicts a few images with each model).
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 U=${UDEBENCH:-$PWD/.venv/bin/udebench}
 W=plugins/udebench-ude/udebench_ude/weights
 STORE=${STORE:-udebench-results/synth-leaderboard.sqlite}
-EXPORT=${EXPORT:-leaderboards/synth-results.json}
+EXPORT=${EXPORT:-leaderboards/synth-results.json.gz}
 OUT=${OUT:-leaderboards}
 REFERENCE=${REFERENCE:-ude_teacher}   # the mCE reference row: the clean-trained teacher
 SPLITS="synth-day,synth-night,synth-rain,synth-fog,synth-snow"

@@ -1,5 +1,5 @@
 """The committed leaderboards/synth.{md,csv,html} are exactly what `make leaderboard-synth` builds from the committed
-export leaderboards/synth-results.json (so every number there traces back to stored per-image results)."""
+export leaderboards/synth-results.json.gz (so every number there traces back to stored per-image results)."""
 
 from __future__ import annotations
 

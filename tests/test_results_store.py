@@ -443,6 +443,30 @@ def test_results_cli_lists_shows_exports_and_imports(store, tmp_path):
     assert as_csv.exit_code == 0 and as_csv.output.startswith("run_id,model,tag,split,")
 
 
+def test_a_gz_export_is_gzip_reproducible_and_imports_like_the_json(store, tmp_path):
+    import gzip
+
+    ids = _filled(store)
+    runner = CliRunner()
+    plain, packed, again = tmp_path / "e.json", tmp_path / "e.json.gz", tmp_path / "again.json.gz"
+    for out in (plain, packed, again):
+        assert runner.invoke(results, ["export", "--results", str(store.path), "--output", str(out)]).exit_code == 0
+    assert gzip.decompress(packed.read_bytes()).decode() == plain.read_text()
+    assert packed.read_bytes() == again.read_bytes()  # no timestamp in the header: committed exports do not churn
+    assert packed.stat().st_size < plain.stat().st_size
+    target = tmp_path / "from-gz.sqlite"
+    assert runner.invoke(results, ["import", str(packed), "--results", str(target)]).exit_code == 0
+    with ResultsStore(target) as merged:
+        summaries = [merged.summary(r["run_id"]).metrics for r in merged.runs()][::-1]
+    assert repr(summaries) == repr([store.summary(i).metrics for i in ids])
+
+    damaged = tmp_path / "damaged.json.gz"
+    damaged.write_bytes(packed.read_bytes()[:40])
+    res = runner.invoke(results, ["import", str(damaged), "--results", str(tmp_path / "d.sqlite")])
+    assert res.exit_code == 1 and res.output.startswith(f"Error: {damaged}: a damaged gzip file")
+    assert res.output.count("\n") == 1
+
+
 def test_results_cli_on_a_missing_store_is_a_one_line_error(tmp_path):
     runner = CliRunner()
     for args in (["list"], ["show", "1"], ["export"]):
