@@ -204,27 +204,39 @@ def claim_lines(adverse: dict[str, list[float]], table, store) -> list[str]:
         lines.append(f"- {track}: UDE below {dd} beyond the seed spread: {u[0]:.4f} vs {n[0]:.4f} (difference "
                      f"{diff:+.4f}, combined 95 % half-width {spread:.4f}) → **{verdict}**.")
     lines += ["", "## Comparisons, paired per image", "",
-              "Each image's abs_rel averaged over the arm's seeds, over the four adverse conditions (1200 images); "
-              "A − B: negative means A is better.", "",
-              "| comparison | A − B (mean over images) | 95 % bootstrap | Wilcoxon p | A better on | seed means A, B |",
-              "|---|---|---|---|---|---|"]
+              "Each image's abs_rel averaged over the training seeds both arms have (seed k of every arm starts "
+              "from the same initialisation and sees the same data order), over the four adverse conditions "
+              "(1200 images); A − B: negative means A is better.", "",
+              "| comparison | seeds | A − B (mean over images) | 95 % bootstrap | Wilcoxon p | A better on | "
+              "seed means A, B (all seeds) |",
+              "|---|---|---|---|---|---|---|"]
     for what, a, b in COMPARISONS:
         if a not in adverse or b not in adverse:
             continue
-        va, vb = seed_averaged_images(table, store, a), seed_averaged_images(table, store, b)
+        seeds = sorted(finished_seeds(table, a) & finished_seeds(table, b))
+        if not seeds:
+            continue
+        va, vb = seed_averaged_images(table, store, a, seeds), seed_averaged_images(table, store, b, seeds)
         common = sorted(set(va) & set(vb))
         x, y = np.array([va[k] for k in common]), np.array([vb[k] for k in common])
         test = paired_test(x, y)
         mean, low, high = bootstrap_ci(x - y, seed=0)
-        lines.append(f"| {what} | {mean:+.4f} | [{low:+.4f}, {high:+.4f}] | {test['wilcoxon_p']:.2g} | "
+        lines.append(f"| {what} | {','.join(map(str, seeds))} | {mean:+.4f} | [{low:+.4f}, {high:+.4f}] | "
+                     f"{test['wilcoxon_p']:.2g} | "
                      f"{int((x < y).sum())}/{len(common)} | {_cell(adverse[a])}; {_cell(adverse[b])} |")
     return [*lines, ""]
 
 
-def seed_averaged_images(table, store, arm: str) -> dict[str, float]:
-    """(split, sample id) → abs_rel averaged over the arm's seeds, adverse splits only."""
+def finished_seeds(table, arm: str) -> set[int]:
+    """The seeds of ``arm`` evaluated on every split."""
+    return {seed for seed, splits in table[arm].items() if all(x in splits for x in SPLITS)}
+
+
+def seed_averaged_images(table, store, arm: str, seeds: list[int]) -> dict[str, float]:
+    """(split, sample id) → abs_rel averaged over ``seeds`` of the arm, adverse splits only."""
     values: dict[str, list[float]] = defaultdict(list)
-    for _seed, splits in table[arm].items():
+    for seed in seeds:
+        splits = table[arm][seed]
         for split in ADVERSE:
             if split in splits:
                 for sample, value in per_image(store, splits[split].run_id).items():
