@@ -64,12 +64,15 @@ experiment-synth: install
 	scripts/synth_experiment.sh
 	$(MAKE) report-experiment
 
-# The arms × seeds table with intervals and the claim, from the experiment's store and work dirs.
+# The arms × seeds table with intervals and the claim. With the experiment's store here, it is exported first
+# (per image, gzip) and the mask statistics are read from the work dirs; a fresh clone rebuilds the committed
+# tables from the committed export and mask statistics alone.
+EXPERIMENT_STORE = udebench-results/experiment-synth.sqlite
 report-experiment: install
-	$(BIN)/udebench results export --results udebench-results/experiment-synth.sqlite --format json \
-		--output leaderboards/experiment-synth-results.json.gz.gz
-	$(BIN)/python benchmarks/synth_experiment_report.py --results udebench-results/experiment-synth.sqlite \
-		--work-dirs work_dirs/experiment --output-dir leaderboards
+	test ! -f $(EXPERIMENT_STORE) || $(BIN)/udebench results export --results $(EXPERIMENT_STORE) --format json \
+		--output leaderboards/experiment-synth-results.json.gz
+	$(BIN)/python benchmarks/synth_experiment_report.py --export leaderboards/experiment-synth-results.json.gz \
+		$$(test -d work_dirs/experiment && echo --work-dirs work_dirs/experiment) --output-dir leaderboards > /dev/null
 
 clean:
 	rm -rf $(VENV) udebench-results .pytest_cache

@@ -38,3 +38,20 @@ def test_the_committed_report_shows_the_committed_table():
     table = (ROOT / "leaderboards" / "synth.html").read_text(encoding="utf-8")
     rows = table[table.index("<tbody>"):table.index("</tbody>")]
     assert rows in report  # same runs, same numbers, same intervals
+
+
+EXPERIMENT = ROOT / "leaderboards" / "experiment-synth-results.json.gz"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not EXPERIMENT.is_file(), reason="the synth experiment's export is not committed yet")
+def test_committed_experiment_tables_equal_a_fresh_report_from_the_export(tmp_path):
+    """leaderboards/experiment-synth.{md,csv}: the report script on the committed export + mask statistics."""
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "synth_experiment_report.py"), "--export",
+                    str(EXPERIMENT), "--mask-json", str(ROOT / "leaderboards" / "experiment-synth-mask.json"),
+                    "--output-dir", str(tmp_path)], check=True, cwd=ROOT, capture_output=True, timeout=600,
+                   env={**os.environ, "OMP_NUM_THREADS": "1"})
+    for name in ("experiment-synth.md", "experiment-synth.csv"):
+        fresh = (tmp_path / name).read_text(encoding="utf-8")
+        committed = (ROOT / "leaderboards" / name).read_text(encoding="utf-8")
+        assert fresh == committed, f"leaderboards/{name} is stale: run `make report-experiment` and commit it"
