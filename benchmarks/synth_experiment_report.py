@@ -33,6 +33,8 @@ ADVERSE = ("synth-night", "synth-rain", "synth-fog", "synth-snow")
 SPLITS = (CLEAN, *ADVERSE)
 #: arm -> what it is, in the order the tables list them
 ARMS = {
+    "ssl-teacher": "the shipped self-supervised teacher (ude_teacher_ssl, 3000 steps on clean day), for reference: "
+                   "what the distilling arms copy",
     "ssl-dayonly": "Monodepth2 day-only (photometric, clean images)",
     "ssl-md4all_ad": "md4all-AD (photometric, translated inputs)",
     "ssl-md4all_dd": "md4all-DD (distillation on every pixel, no photometric term)",

@@ -21,6 +21,11 @@ if [ ! -f "$TEACHER" ]; then
     > logs/experiment/teacher.train.log 2>&1
   $U ude export work_dirs/ssl/teacher --name ude_teacher_ssl_tiny_synth --eval-split synth-day --eval-limit 50
 fi
+# the teacher itself, scored as the arms are (median scaling): what the distilling arms copy
+for split in synth-day synth-night synth-rain synth-fog synth-snow; do
+  OMP_NUM_THREADS=1 $U evaluate --model ude_teacher_ssl --tag ssl-teacher-s0 --split "$split" --align median \
+    --results udebench-results/experiment-synth.sqlite --no-progress --json >> logs/experiment/ssl-teacher-s0.eval.log
+done
 
 for group in $GROUPS_; do
   arms=${ARMS:-$(eval echo "\$$group")}
