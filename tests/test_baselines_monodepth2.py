@@ -197,13 +197,12 @@ def test_a_file_that_is_not_a_checkpoint_is_one_line(official_folder):
     assert "encoder.pth" in line and "not a readable torch checkpoint" in line
 
 
-def test_without_weights_a_one_line_error_says_where_weights_go():
-    from udebench_baselines.monodepth2_model import shipped_weights
+def test_without_weights_or_the_shipped_file_a_one_line_error_says_where_weights_go(monkeypatch, tmp_path):
+    from udebench_baselines import monodepth2_model
 
-    if shipped_weights().is_file():
-        pytest.skip("synth-trained weights are shipped")
+    monkeypatch.setattr(monodepth2_model, "WEIGHTS_DIR", tmp_path)  # a checkout without the shipped file
     line = cli_error("evaluate", "--model", "monodepth2", "--split", "synth-night")
-    assert "encoder.pth + depth.pth" in line and str(shipped_weights()) in line
+    assert "encoder.pth + depth.pth" in line and str(tmp_path / monodepth2_model.SHIPPED) in line
     assert "UDEBENCH_MONODEPTH2_WEIGHTS" in line
 
 
