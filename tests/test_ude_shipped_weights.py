@@ -1,9 +1,10 @@
-"""The shipped UDE weights load and reproduce the metrics written in their model cards."""
+"""The shipped weights (UDE's and the synth-trained baselines') load, by default, and reproduce their cards."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -13,14 +14,31 @@ from udebench_ude.weights import WEIGHTS_DIR  # noqa: E402
 
 import udebench  # noqa: E402
 
-CARDS = sorted(WEIGHTS_DIR.glob("*.json"))
-SHIPPED = ("ude_teacher_tiny_synth", "ude_student_tiny_synth")
+BASELINES_DIR = Path(__file__).resolve().parents[1] / "plugins/udebench-baselines/udebench_baselines/weights"
+CARDS = sorted(WEIGHTS_DIR.glob("*.json")) + sorted(BASELINES_DIR.glob("*.json"))
+#: model -> the file it loads without --weights (what a fresh clone evaluates)
+DEFAULTS = {"ude_teacher": WEIGHTS_DIR / "ude_teacher_tiny_synth", "ude_student": WEIGHTS_DIR / "ude_student_tiny_synth",
+            "ude_teacher_ssl": WEIGHTS_DIR / "ude_teacher_ssl_tiny_synth",
+            "ude_student_ssl": WEIGHTS_DIR / "ude_student_ssl_tiny_synth",
+            "monodepth2": BASELINES_DIR / "monodepth2_synth", "md4all": BASELINES_DIR / "md4all_synth"}
 
 
-def test_the_teacher_and_the_student_are_shipped_with_cards():
-    for name in SHIPPED:
-        assert (WEIGHTS_DIR / f"{name}.safetensors").is_file(), f"{name} is not shipped"
-        assert (WEIGHTS_DIR / f"{name}.json").is_file(), f"{name} has no model card"
+@pytest.mark.parametrize("model", sorted(DEFAULTS))
+def test_every_default_is_shipped_with_a_card_that_says_it_was_trained_here(model):
+    stem = DEFAULTS[model]
+    assert stem.with_suffix(".safetensors").is_file(), f"{stem.name} is not shipped"
+    card = json.loads(stem.with_suffix(".json").read_text())
+    assert card["model"] == model and "NOT the published weights" in card["trained_here"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(DEFAULTS))
+def test_a_default_run_records_where_its_weights_came_from(model, ude_plugin, tmp_path):
+    """No --weights: the run's weights_origin is the shipped card's, so the leaderboard marks the row §."""
+    summary = udebench.evaluate(model, "synth-night", limit=2, results=tmp_path / "r.sqlite", progress=False)
+    card = json.loads(DEFAULTS[model].with_suffix(".json").read_text())
+    assert summary.versions["weights_origin"] == f"{card['name']}: {card['trained_here']}"
+    assert summary.weights_sha256 == card["sha256"]
 
 
 @pytest.mark.parametrize("card_path", CARDS, ids=[p.stem for p in CARDS])

@@ -70,14 +70,15 @@ def load_model(name: str, weights: str | None = None, device: str | None = None)
             raise UdebenchError(f"--weights {weights}: model {name!r} could not load it "
                                 f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'})"
                                 ) from exc
-    if weights is not None and getattr(model, "weights_sha256", None) is None:
+    loaded = weights or getattr(model, "weights_path", None)  # a plugin's shipped default names its file
+    if loaded is not None and getattr(model, "weights_sha256", None) is None:
         from udebench.weights import sha256_of
 
-        model.weights_sha256 = sha256_of(weights)
+        model.weights_sha256 = sha256_of(loaded)
     if getattr(model, "weights_origin", None) is None:
         from udebench.weights import weights_origin
 
-        model.weights_origin = weights_origin(weights or getattr(model, "weights_path", None))
+        model.weights_origin = weights_origin(loaded)
     return model.to(device)
 
 

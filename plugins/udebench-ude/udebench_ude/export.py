@@ -43,11 +43,14 @@ def load_trained_network(work_dir: str | Path) -> tuple[Any, dict[str, Any], str
 
 
 def export(work_dir: str | Path, name: str, *, output_dir: str | Path | None = None,
-           eval_splits: tuple[str, ...] = (), eval_limit: int | None = None) -> dict[str, Any]:
+           eval_splits: tuple[str, ...] = (), eval_limit: int | None = None,
+           model: str | None = None) -> dict[str, Any]:
     """Write the trained network as ``<output_dir>/<name>.safetensors`` + ``<name>.json`` card; returns the card.
 
     The network's own ``export`` writes the file its model's factory reads; UDE networks default to the
-    package's ``weights/`` folder, others need ``output_dir``.
+    package's ``weights/`` folder, others need ``output_dir``. ``model``: the registered model the card is
+    for and evaluates with (default: the one whose network was trained; e.g. ``md4all`` for a Monodepth2
+    network trained as md4all-DD).
     """
     from udebench.plugin import UdebenchError, read_card, write_card
     from udebench_ude.trainer import SUMMARY_FILE, TRAIN_RECORD
@@ -55,7 +58,7 @@ def export(work_dir: str | Path, name: str, *, output_dir: str | Path | None = N
 
     work_dir = Path(work_dir)
     net, network, checkpoint_sha = load_trained_network(work_dir)
-    model = network["model"]
+    model = model or network["model"]
     if output_dir is None and not hasattr(net, "depth_anything"):
         raise UdebenchError(f"{work_dir} trained a {model} network: give --output-dir (e.g. the plugin's weights "
                             "folder of that model)")
@@ -135,9 +138,15 @@ def ude_group() -> None:
 @click.option("--eval-split", "eval_splits", multiple=True,
               help="Also evaluate on this split (repeatable) and put the metrics in the card.")
 @click.option("--eval-limit", default=None, type=click.IntRange(min=1), help="Only the first N samples.")
+@click.option("--model", default=None,
+              help="The registered model the card is for and evaluates with [default: the trained network's].")
 def export_command(work_dir: str, name: str, output_dir: str | None, eval_splits: tuple[str, ...],
-                   eval_limit: int | None) -> None:
+                   eval_limit: int | None, model: str | None) -> None:
     """Write WORK_DIR's last checkpoint as NAME.safetensors (+ NAME.json model card)."""
-    card = export(work_dir, name, output_dir=output_dir, eval_splits=eval_splits, eval_limit=eval_limit)
+    if model is not None:
+        from udebench.plugin import model_spec
+
+        model_spec(model)  # an unknown name fails before anything is written
+    card = export(work_dir, name, output_dir=output_dir, eval_splits=eval_splits, eval_limit=eval_limit, model=model)
     click.echo(json.dumps({"name": card["name"], "sha256": card["sha256"], "final_metrics": card["final_metrics"]},
                           indent=2, default=str))
