@@ -23,6 +23,15 @@ DEFAULTS = {"ude_teacher": WEIGHTS_DIR / "ude_teacher_tiny_synth", "ude_student"
             "monodepth2": BASELINES_DIR / "monodepth2_synth", "md4all": BASELINES_DIR / "md4all_synth"}
 
 
+@pytest.fixture
+def shipping_plugins(ude_plugin):
+    """The UDE plugin and udebench-baselines registered (the two that ship weights)."""
+    from tests.baselines_fixtures import registered_baselines_plugin
+
+    with registered_baselines_plugin():
+        yield
+
+
 @pytest.mark.parametrize("model", sorted(DEFAULTS))
 def test_every_default_is_shipped_with_a_card_that_says_it_was_trained_here(model):
     stem = DEFAULTS[model]
@@ -33,7 +42,7 @@ def test_every_default_is_shipped_with_a_card_that_says_it_was_trained_here(mode
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", sorted(DEFAULTS))
-def test_a_default_run_records_where_its_weights_came_from(model, ude_plugin, tmp_path):
+def test_a_default_run_records_where_its_weights_came_from(model, shipping_plugins, tmp_path):
     """No --weights: the run's weights_origin is the shipped card's, so the leaderboard marks the row §."""
     summary = udebench.evaluate(model, "synth-night", limit=2, results=tmp_path / "r.sqlite", progress=False)
     card = json.loads(DEFAULTS[model].with_suffix(".json").read_text())
@@ -51,7 +60,7 @@ def test_shipped_weights_match_their_card_sha256_and_size_limit(card_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("card_path", CARDS, ids=[p.stem for p in CARDS])
-def test_shipped_weights_reproduce_their_card_metrics(card_path, ude_plugin, tmp_path):
+def test_shipped_weights_reproduce_their_card_metrics(card_path, shipping_plugins, tmp_path):
     card = json.loads(card_path.read_text())
     evaluations = card.get("final_metrics") or {}
     assert evaluations, f"{card_path.name} records no metrics"

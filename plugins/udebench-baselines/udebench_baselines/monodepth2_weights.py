@@ -129,6 +129,7 @@ def save_safetensors(net: Any, path: str | Path, *, fp16: bool = True) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"model": "monodepth2", "arch": json.loads(json.dumps(net.arch, default=str))}
     save_file(tensors, str(path), metadata={METADATA_KEY: json.dumps(meta, sort_keys=True)})
+    path.chmod(0o644)  # safetensors writes 0600: a file meant to be shipped and read by everyone
     return sha256_of(path)
 
 
