@@ -128,7 +128,7 @@ def test_rows_of_weights_trained_here_are_marked_with_their_card(tiny_plugin, tm
     markdown = invoke("leaderboard", "--results", str(store), "--format", "md").output
     lines = {line.split("|")[1].strip(): line for line in markdown.splitlines() if line.startswith("| tiny")}
     assert set(lines) == {"tiny[synth] §", "tiny[published]"}
-    assert "- § weights trained here, not the authors' published ones: tiny[synth] (tiny_synth: synth world)" \
+    assert "- § weights trained here, not the authors' published ones (synth world): tiny[synth] (tiny_synth)" \
         in markdown
     rows = list(csv.DictReader(io.StringIO(invoke("leaderboard", "--results", str(store), "--format", "csv").output)))
     assert {row["row"]: row["weights_origin"] for row in rows} == {"tiny[synth]": "tiny_synth: synth world",

@@ -130,9 +130,14 @@ def footnotes(df: pd.DataFrame, *, counts: bool = False) -> list[str]:
                      + "; ".join(limited))
     if errors:
         lines.append(f"{ERRORS_MARK} samples skipped with an error, not averaged in: " + "; ".join(errors))
-    trained = [f"{row} ({'; '.join(weights_origins(df, row))})" for row in df.index if weights_origins(df, row)]
-    if trained:
-        lines.append(f"{TRAINED_HERE_MARK} weights trained here, not the authors' published ones: " + "; ".join(trained))
+    by_words: dict[str, list[str]] = {}  # the card's words -> "row (weights file)", so shared words print once
+    for row in df.index:
+        for origin in weights_origins(df, row):
+            name, _, words = origin.partition(": ")
+            by_words.setdefault(words or name, []).append(f"{row} ({name})" if words else str(row))
+    for words, rows in by_words.items():
+        lines.append(f"{TRAINED_HERE_MARK} weights trained here, not the authors' published ones ({words}): "
+                     + ", ".join(rows))
     ci = df.attrs.get("ci")
     if ci:
         lines.append(f"[low, high]: {100 * ci['confidence']:g} % percentile-bootstrap interval, images resampled "
