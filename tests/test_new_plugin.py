@@ -119,5 +119,5 @@ def test_generated_plugin_installs_with_pip_passes_its_test_and_its_metric_reach
     board = run("-m", "udebench", "leaderboard", "--results", results, "--metrics", "abs_rel,foggy_far_abs_rel",
                 "--format", "csv")
     header, row = board.stdout.strip().splitlines()
-    assert header == "row,split,n_samples,limit,n_errors,abs_rel,foggy_far_abs_rel"
+    assert header == "row,split,n_samples,limit,n_errors,abs_rel,foggy_far_abs_rel,weights_origin"
     assert row.startswith("foggy,synth-day,3,")
