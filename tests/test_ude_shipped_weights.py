@@ -17,7 +17,8 @@ import udebench  # noqa: E402
 BASELINES_DIR = Path(__file__).resolve().parents[1] / "plugins/udebench-baselines/udebench_baselines/weights"
 CARDS = sorted(WEIGHTS_DIR.glob("*.json")) + sorted(BASELINES_DIR.glob("*.json"))
 #: model -> the file it loads without --weights (what a fresh clone evaluates)
-DEFAULTS = {"ude_teacher": WEIGHTS_DIR / "ude_teacher_tiny_synth", "ude_student": WEIGHTS_DIR / "ude_student_tiny_synth",
+DEFAULTS = {"ude_teacher": WEIGHTS_DIR / "ude_teacher_tiny_synth",
+            "ude_student": WEIGHTS_DIR / "ude_student_tiny_synth",
             "ude_teacher_ssl": WEIGHTS_DIR / "ude_teacher_ssl_tiny_synth",
             "ude_student_ssl": WEIGHTS_DIR / "ude_student_ssl_tiny_synth",
             "monodepth2": BASELINES_DIR / "monodepth2_synth", "md4all": BASELINES_DIR / "md4all_synth"}
