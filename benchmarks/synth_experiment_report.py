@@ -87,7 +87,7 @@ def t_interval(values: list[float], confidence: float = 0.95) -> tuple[float, fl
 
 def load_runs(results: str | None, export: str | None) -> tuple[list, object]:
     """Every complete run of the experiment (summaries) and the store they came from."""
-    from udebench.results.commands import read_text_maybe_gzip
+    from udebench.results.gzip_text import read_text_maybe_gzip
     from udebench.results.store import ResultsStore
 
     if export:

@@ -77,7 +77,7 @@ def _marks(df: pd.DataFrame, row: str, column: tuple[str, str]) -> str:
 def weights_origins(df: pd.DataFrame, row: str) -> list[str]:
     """The distinct weights origins recorded by the runs behind ``row`` (empty: published or user weights)."""
     sources = (df.attrs.get("sources") or {}).get(row, {})
-    return list(dict.fromkeys(src.weights_origin for src in sources.values() if getattr(src, "weights_origin", None)))
+    return list(dict.fromkeys(src.weights_origin for src in sources.values() if src.weights_origin))
 
 
 def row_label(df: pd.DataFrame, row: str) -> str:

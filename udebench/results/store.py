@@ -92,6 +92,18 @@ CREATE INDEX IF NOT EXISTS samples_by_index ON samples (run_id, idx);
 _FIND_RUN = (
     "SELECT run_id, status FROM runs WHERE model=? AND tag=? AND split=? AND options_hash=? AND weights_sha256=?"
 )
+
+
+def _identity(model: str, tag: str | None, split: str, options_hash: str,
+              weights_sha256: str | None) -> tuple[str, str, str, str, str]:
+    """The parameters of ``_FIND_RUN``: a run's identity as the UNIQUE constraint stores it ('' for none)."""
+    return model, tag or "", split, options_hash, weights_sha256 or ""
+
+
+def _count_samples(conn: sqlite3.Connection, run_id: int) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM samples WHERE run_id=?", (run_id,)).fetchone()[0])
+
+
 _RUN_COLUMNS = (
     "run_id, model, tag, split, options_json, options_hash, weights_sha256, versions_json, status, "
     "n_expected, created_at, updated_at, finished_at"
@@ -330,7 +342,7 @@ class ResultsStore:
             return found
         options_json, options_hash = _options_key(options)
         versions_json = json.dumps(dict(versions or {}), sort_keys=True, default=_json_default)
-        identity = (model, tag or "", split, options_hash, weights_sha256 or "")
+        identity = _identity(model, tag, split, options_hash, weights_sha256)
         now = _now()
         with self._tx() as conn:
             cur = conn.execute(
@@ -360,8 +372,8 @@ class ResultsStore:
                     "UPDATE runs SET status=?, updated_at=?, n_expected=COALESCE(?, n_expected) WHERE run_id=?",
                     (status, now, n_expected, run_id),
                 )
-            n_done = conn.execute("SELECT COUNT(*) FROM samples WHERE run_id=?", (run_id,)).fetchone()[0]
-        return RunInfo(run_id=run_id, resumed=resumed, status=status, n_done=int(n_done))
+            n_done = _count_samples(conn, run_id)
+        return RunInfo(run_id=run_id, resumed=resumed, status=status, n_done=n_done)
 
     def find_run(
         self,
@@ -372,14 +384,14 @@ class ResultsStore:
         weights_sha256: str | None = None,
     ) -> RunInfo | None:
         """The run with this identity, or None; writes nothing (works on a read-only store)."""
-        identity = (model, tag or "", split, _options_key(options)[1], weights_sha256 or "")
+        identity = _identity(model, tag, split, _options_key(options)[1], weights_sha256)
         with self._lock:
             row = self._conn.execute(_FIND_RUN, identity).fetchone()
             if row is None:
                 return None
             run_id = int(row["run_id"])
-            n_done = self._conn.execute("SELECT COUNT(*) FROM samples WHERE run_id=?", (run_id,)).fetchone()[0]
-        return RunInfo(run_id=run_id, resumed=True, status=row["status"], n_done=int(n_done))
+            n_done = _count_samples(self._conn, run_id)
+        return RunInfo(run_id=run_id, resumed=True, status=row["status"], n_done=n_done)
 
     def add_samples(self, run_id: int, rows: Iterable[Mapping[str, Any]]) -> None:
         """Write one batch of per-sample results in ONE transaction; re-writing a sample replaces it."""
@@ -638,7 +650,7 @@ class ResultsStore:
 
     def _import_run(self, run: dict[str, Any]) -> int:
         options_json, options_hash = _options_key(run.get("options"))
-        identity = (run["model"], run.get("tag") or "", run["split"], options_hash, run.get("weights_sha256") or "")
+        identity = _identity(run["model"], run.get("tag"), run["split"], options_hash, run.get("weights_sha256"))
         now = _now()
         status = run["status"] if run["status"] in RUN_STATUSES else "interrupted"
         records = [
