@@ -49,7 +49,8 @@ def test_ablations_change_only_their_own_option():
         assert options["teacher"] == rgd["teacher"]
 
 
-SSL_ARMS = ("dayonly", "md4all_ad", "md4all_dd", "ude_nomask", "ude_rgd", "ude_oracle")
+SSL_ARMS = ("dayonly", "md4all_ad", "md4all_dd", "ude_nomask", "ude_rgd", "ude_oracle", "ude_random",
+            "ude_oracle_scaled")
 
 
 def _ssl(name: str) -> dict:
@@ -67,6 +68,15 @@ def test_ssl_arms_share_data_schedule_teacher_and_start_from_scratch():
         assert options["teacher"] == first["teacher"]
 
 
+def test_the_mask_controls_differ_from_their_arms_in_one_option():
+    rgd, random, oracle, scaled = (_ssl(name)["model_options"]["reliability"]
+                                   for name in ("ude_rgd", "ude_random", "ude_oracle", "ude_oracle_scaled"))
+    assert {k: v for k, v in random.items() if k not in ("rule", "random_keep")} == \
+        {k: v for k, v in rgd.items() if k not in ("rule", "random_keep")}
+    assert 0.54 <= random["random_keep"] <= 0.55  # RGD's logged keep ratio, seeds 0–2
+    assert {**oracle, "oracle_align": "median"} == scaled and oracle["oracle_align"] == "none"
+
+
 @pytest.mark.parametrize(("arm", "trainer", "photometric", "distill", "rule", "translates"), [
     ("dayonly", "self_supervised", 1.0, 0.0, None, False),
     ("md4all_ad", "self_supervised", 1.0, 0.0, None, True),
@@ -74,6 +84,8 @@ def test_ssl_arms_share_data_schedule_teacher_and_start_from_scratch():
     ("ude_nomask", "rgd", 1.0, 1.0, "none", True),
     ("ude_rgd", "rgd", 1.0, 1.0, "photometric", True),
     ("ude_oracle", "rgd", 1.0, 1.0, "oracle", True),
+    ("ude_random", "rgd", 1.0, 1.0, "random", True),
+    ("ude_oracle_scaled", "rgd", 1.0, 1.0, "oracle", True),
 ])
 def test_each_ssl_arm_switches_on_exactly_its_terms(arm, trainer, photometric, distill, rule, translates):
     options = _ssl(arm)

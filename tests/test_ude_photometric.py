@@ -12,7 +12,7 @@ pytest.importorskip("udebench_ude")
 
 from udebench_ude.photometric import min_reprojection, monodepth2_loss, reprojection_errors  # noqa: E402
 from udebench_ude.posenet import PoseNet, axis_angle_to_matrix, pose_matrix  # noqa: E402
-from udebench_ude.reliability import mask_quality, oracle_mask  # noqa: E402
+from udebench_ude.reliability import mask_quality, median_scale, oracle_mask, random_mask  # noqa: E402
 from udebench_ude.warping import warp  # noqa: E402
 
 
@@ -99,6 +99,46 @@ def test_oracle_mask_keeps_pixels_within_tau_of_the_ground_truth():
     teacher = torch.tensor([[[[10.5, 11.4, 12.0, 30.0]]]])  # 5 %, 14 %, 20 % off; no GT (sky)
     assert oracle_mask(teacher, gt, 0.15).flatten().tolist() == [True, True, False, True]
     assert oracle_mask(teacher, gt, 0.15, keep_unseen=False).flatten().tolist() == [True, True, False, False]
+
+
+def test_scale_aligned_oracle_judges_shape_not_scale():
+    gt = torch.tensor([[[[10.0, 20.0, 40.0, 0.0]]]])
+    teacher = torch.tensor([[[[20.0, 40.0, 104.0, 30.0]]]])  # twice the GT, and the third pixel 30 % off after that
+    # medians over the GT pixels: 20 and 40 → scale 0.5 → 10, 20, 52: 0 %, 0 %, 30 % off; the sky has no GT
+    assert oracle_mask(teacher, gt, 0.15, align="median").flatten().tolist() == [True, True, False, True]
+    assert oracle_mask(teacher, gt, 0.15).flatten().tolist() == [False, False, False, True]  # metric: all 100 % off
+    with pytest.raises(ValueError, match="alignment"):
+        oracle_mask(teacher, gt, align="mean")
+
+
+def test_median_scale_is_the_ratio_of_medians_per_image():
+    rng = np.random.default_rng(0)
+    pred, gt = rng.uniform(1, 50, (3, 1, 5, 7)), rng.uniform(1, 50, (3, 1, 5, 7))
+    where = rng.random((3, 1, 5, 7)) < 0.6
+    where[1, 0, 0, :] = True  # an odd count in every image, so the median is one of the values
+    where[2] = False  # an image without GT keeps its scale
+    counts = where.reshape(3, -1).sum(1)
+    if counts[0] % 2 == 0:
+        where[0, 0, 0, 0] = not where[0, 0, 0, 0]
+    if where[1].sum() % 2 == 0:
+        where[1, 0, 1, 0] = not where[1, 0, 1, 0]
+    scales = median_scale(torch.from_numpy(pred), torch.from_numpy(gt), torch.from_numpy(where)).flatten().numpy()
+    expected = [np.median(gt[i][where[i]]) / np.median(pred[i][where[i]]) for i in range(2)] + [1.0]
+    np.testing.assert_allclose(scales, expected, rtol=1e-12)
+
+
+def test_random_mask_keeps_its_share_whatever_the_teacher_and_repeats_with_the_seed():
+    like = torch.zeros(4, 1, 100, 250)
+    mask = random_mask(like, 0.3, torch.Generator().manual_seed(7))
+    n = like.numel()
+    assert mask.shape == like.shape and mask.dtype == torch.bool
+    assert abs(mask.float().mean().item() - 0.3) < 5 * math.sqrt(0.3 * 0.7 / n)  # binomial, 5 σ
+    again = random_mask(torch.full_like(like, 42.0), 0.3, torch.Generator().manual_seed(7))
+    assert torch.equal(mask, again)  # the values of the teacher play no part
+    assert not torch.equal(mask, random_mask(like, 0.3, torch.Generator().manual_seed(8)))
+    assert bool(random_mask(like, 1.0).all()) and not bool(random_mask(like, 0.0).any())
+    with pytest.raises(ValueError, match="random_keep"):
+        random_mask(like, 1.5)
 
 
 def test_mask_quality_is_precision_and_recall_against_the_reference():

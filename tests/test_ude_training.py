@@ -100,6 +100,20 @@ def test_rgd_reports_mask_and_translation_ratios():
     assert 0.0 <= out["translated_ratio"].item() <= 1.0
 
 
+def test_random_mask_rule_keeps_its_share_of_the_pixels_it_distils():
+    from udebench_ude.translate_physics import PhysicsTranslator
+
+    model = UDETrainModel(build_net("tiny", seed=0, **TINY_ARCH), mode="rgd",
+                          teacher=as_teacher(build_net("tiny", seed=1, **TINY_ARCH)),
+                          translator=PhysicsTranslator(seed=0),
+                          options=rgd_options(reliability=dict(rule="random", random_keep=0.25)))
+    batch = _batch(n=4)
+    out = model(**batch)
+    n = batch["image"].shape[0] * batch["image"].shape[-2] * batch["image"].shape[-1]
+    assert abs(out["mask_keep"].item() - 0.25) < 5 * (0.25 * 0.75 / n) ** 0.5
+    assert torch.equal(out["loss_distill"], model(**batch)["loss_distill"])  # the step's seed fixes the draws
+
+
 def test_sampler_resumes_at_any_position_without_replaying():
     sampler = ResumableInfiniteSampler(5, seed=3)
     it = iter(sampler)
@@ -233,6 +247,10 @@ def test_unknown_config_options_are_errors(tmp_path):
         trainer.model_options()
     with pytest.raises(UdebenchError, match="translation.p_translate"):
         UDETrainer(tiny_config(tmp_path, distill=dict(p_clean=0.8)), mode="rgd", work_dir=str(tmp_path))
+    for option, match in ((dict(oracle_align="mean"), "oracle_align"), (dict(random_keep=1.5), "random_keep")):
+        trainer = UDETrainer(tiny_config(tmp_path, reliability=option), mode="rgd", work_dir=str(tmp_path))
+        with pytest.raises(UdebenchError, match=match):
+            trainer.model_options()
 
 
 def test_encoder_fine_tunes_at_a_fraction_of_the_head_learning_rate():

@@ -5,7 +5,11 @@ neighbouring frame at least as well as the student's does, pe_T(p) ≤ pe_S(p). 
 the inequality the other way round (likely a typo), hence ``mask_direction``.
 ``flip_consistency``: the teacher agrees with itself on the mirrored image within a relative tolerance.
 ``oracle``: the teacher's depth is within a relative error τ of the ground truth — the upper bound of
-any reliability rule, possible only where GT exists (the synth world), for experiments.
+any reliability rule, possible only where GT exists (the synth world), for experiments. With
+``oracle_align="median"`` the teacher is first median-scaled to the GT per image, so the oracle judges
+shape, not scale (SILog distillation and the median-scaled evaluation barely see scale).
+``random``: each pixel kept with probability ``random_keep``, whatever the teacher does — the control
+that tells a rule's pixel choice apart from merely distilling on fewer pixels.
 ``none``: every pixel (plain distillation, md4all-DD style).
 """
 
@@ -16,7 +20,8 @@ import torch
 from udebench_ude.losses import photometric_error
 from udebench_ude.warping import warp
 
-RELIABILITY_RULES = ("photometric", "flip_consistency", "oracle", "none")
+RELIABILITY_RULES = ("photometric", "flip_consistency", "oracle", "random", "none")
+ORACLE_ALIGNMENTS = ("none", "median")
 MASK_DIRECTIONS = ("teacher_le_student", "teacher_ge_student")
 
 
@@ -76,12 +81,42 @@ def flip_consistency_mask(teacher_depth: torch.Tensor, teacher_depth_of_flipped:
 
 
 def oracle_mask(teacher_depth: torch.Tensor, gt_depth: torch.Tensor, tau: float = 0.15, *, min_depth: float = 0.1,
-                max_depth: float = 80.0, keep_unseen: bool = True) -> torch.Tensor:
-    """Keep p where ``|d_T − d_GT| / d_GT < tau``; pixels without GT (sky) are kept when ``keep_unseen``."""
+                max_depth: float = 80.0, keep_unseen: bool = True, align: str = "none") -> torch.Tensor:
+    """Keep p where ``|s·d_T − d_GT| / d_GT < tau``; pixels without GT (sky) are kept when ``keep_unseen``.
+
+    ``align="none"``: s = 1 (metric). ``align="median"``: s = median(d_GT) / median(d_T) over the
+    image's pixels with GT, so a teacher right up to one scale factor is kept everywhere.
+    """
     has_gt = (gt_depth > min_depth) & (gt_depth < max_depth)
+    if align == "median":
+        teacher_depth = teacher_depth * median_scale(teacher_depth, gt_depth, has_gt)
+    elif align != "none":
+        raise ValueError(f"oracle alignment {align!r}: choose one of {ORACLE_ALIGNMENTS}")
     good = (teacher_depth - gt_depth).abs() < tau * gt_depth
     keep = has_gt & good
     return keep | ~has_gt if keep_unseen else keep
+
+
+def median_scale(pred: torch.Tensor, gt: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
+    """Per-image ``median(gt) / median(pred)`` over ``where`` as ``[B, 1, 1, 1]`` (1 for an image without GT).
+
+    The lower median of each, as ``torch.median`` takes it.
+    """
+    scales = []
+    for p, g, w in zip(pred, gt, where, strict=True):
+        if bool(w.any()):
+            scales.append(g[w].median() / p[w].median().clamp(min=1e-6))
+        else:
+            scales.append(torch.ones((), dtype=pred.dtype, device=pred.device))
+    return torch.stack(scales).view(-1, *([1] * (pred.dim() - 1)))
+
+
+def random_mask(like: torch.Tensor, keep: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Keep each pixel of ``like`` independently with probability ``keep`` (bool, same shape)."""
+    if not 0.0 <= keep <= 1.0:
+        raise ValueError(f"random_keep {keep}: a probability in [0, 1]")
+    draws = torch.rand(like.shape, generator=generator)  # on the generator's CPU, then moved: same draws on any device
+    return (draws < keep).to(like.device)
 
 
 def mask_quality(mask: torch.Tensor, reference: torch.Tensor, where: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -27,7 +27,7 @@ from mmengine.model import BaseModel
 from udebench_ude.conditions import sample_conditions, translate_mixed
 from udebench_ude.losses import distillation_loss, gt_valid_mask, semantic_loss, silog_loss
 from udebench_ude.photometric import monodepth2_loss
-from udebench_ude.reliability import flip_consistency_mask, mask_quality, oracle_mask, photometric_mask
+from udebench_ude.reliability import flip_consistency_mask, mask_quality, oracle_mask, photometric_mask, random_mask
 
 MODES = ("supervised", "self_supervised", "rgd")
 
@@ -173,7 +173,7 @@ class UDETrainModel(BaseModel):
 
         distill = o["distill"]
         if teacher_depth is not None and float(distill["weight"]) > 0:
-            mask = self._reliability(x, K, contexts, T, teacher_depth, student_depth.detach(), gt)
+            mask = self._reliability(x, K, contexts, T, teacher_depth, student_depth.detach(), gt, generator)
             student = {"depth": student_depth, "disp": disp}
             teacher = {"depth": teacher_depth, "disp": 1.0 / teacher_depth}
             losses["loss_distill"] = float(distill["weight"]) * distillation_loss(
@@ -199,7 +199,7 @@ class UDETrainModel(BaseModel):
         return torch.stack([self.posenet(target, (contexts[:, i] - self.mean) / self.std)
                             for i in range(contexts.shape[1])], dim=1)
 
-    def _reliability(self, x, K, contexts, T, teacher_depth, student_depth, gt) -> torch.Tensor:
+    def _reliability(self, x, K, contexts, T, teacher_depth, student_depth, gt, generator=None) -> torch.Tensor:
         rel = self.options["reliability"]
         rule = rel["rule"]
         if rule == "none":
@@ -215,11 +215,14 @@ class UDETrainModel(BaseModel):
             if gt is None:
                 raise ValueError("reliability 'oracle' needs ground-truth depth in the batch (synth)")
             return oracle_mask(teacher_depth, gt, float(rel["oracle_tau"]), min_depth=self.net.min_depth,
-                               max_depth=self.net.max_depth, keep_unseen=rel["keep_unseen"])
+                               max_depth=self.net.max_depth, keep_unseen=rel["keep_unseen"],
+                               align=rel.get("oracle_align", "none"))
         if rule == "flip_consistency":
             flipped = self.teacher.depth(x.flip(-1))
             return flip_consistency_mask(teacher_depth, flipped, float(rel["flip_rel_tol"]))
-        raise ValueError(f"reliability {rule!r}: choose photometric, oracle, flip_consistency or none")
+        if rule == "random":
+            return random_mask(teacher_depth, float(rel["random_keep"]), generator)
+        raise ValueError(f"reliability {rule!r}: choose photometric, oracle, flip_consistency, random or none")
 
     def _mask_statistics(self, mask, translated, teacher_depth, gt) -> dict[str, torch.Tensor]:
         kept = mask.float().flatten(1).mean(1)
@@ -231,6 +234,7 @@ class UDETrainModel(BaseModel):
         if gt is not None:
             rel = self.options["reliability"]
             has_gt = (gt > self.net.min_depth) & (gt < self.net.max_depth)
+            # the reference is always the metric oracle, so that every arm's precision is against the same pixels
             oracle = oracle_mask(teacher_depth, gt, float(rel["oracle_tau"]), min_depth=self.net.min_depth,
                                  max_depth=self.net.max_depth, keep_unseen=False)
             quality = mask_quality(mask, oracle, has_gt)

@@ -45,7 +45,8 @@ DEFAULTS: dict[str, Any] = {
                     "posenet_width": 32},
     "distill": {"weight": 1.0, "loss": "silog", "variance_focus": 0.85},
     "reliability": {"rule": "photometric", "mask_direction": "teacher_le_student", "keep_unseen": True,
-                    "margin": 0.0, "oracle_tau": 0.15, "flip_rel_tol": 0.1, "photometric_alpha": 0.85},
+                    "margin": 0.0, "oracle_tau": 0.15, "oracle_align": "none", "flip_rel_tol": 0.1,
+                    "photometric_alpha": 0.85, "random_keep": 0.545},
     "semantic": {"weight": 0.0},
     "supervised": {"variance_focus": 0.85},
 }
@@ -239,7 +240,7 @@ class UDETrainer:
 
     def model_options(self) -> dict[str, Any]:
         from udebench_ude.losses import DISTILL_LOSSES
-        from udebench_ude.reliability import MASK_DIRECTIONS, RELIABILITY_RULES
+        from udebench_ude.reliability import MASK_DIRECTIONS, ORACLE_ALIGNMENTS, RELIABILITY_RULES
 
         o = self.options
         distill, rel, translation = o["distill"], o["reliability"], o["translation"]
@@ -247,12 +248,16 @@ class UDETrainer:
         checks = [(distill["loss"], DISTILL_LOSSES, "distill.loss"),
                   (rel["rule"], RELIABILITY_RULES, "reliability.rule"),
                   (rel["mask_direction"], MASK_DIRECTIONS, "reliability.mask_direction"),
+                  (rel["oracle_align"], ORACLE_ALIGNMENTS, "reliability.oracle_align"),
                   (o["photometric"]["pose"], ("known", "posenet"), "photometric.pose")]
         for value, allowed, name in checks:
             if value not in allowed:
                 raise UdebenchError(f"config {name} = {value!r}: choose one of {', '.join(allowed)}")
-        if not 0.0 <= p_translate <= 1.0:
-            raise UdebenchError(f"config translation.p_translate = {p_translate}: a probability in [0, 1]")
+        probabilities = ((p_translate, "translation.p_translate"),
+                         (float(rel["random_keep"]), "reliability.random_keep"))
+        for value, name in probabilities:
+            if not 0.0 <= value <= 1.0:
+                raise UdebenchError(f"config {name} = {value}: a probability in [0, 1]")
         if self.mode == "supervised":
             return {"seed": o["seed"], "variance_focus": o["supervised"]["variance_focus"]}
         return {"seed": o["seed"], "conditions": list(translation["conditions"] or []), "p_translate": p_translate,
