@@ -22,11 +22,16 @@ distill = dict(
     variance_focus=0.85,
 )
 reliability = dict(
-    rule="photometric",  # "photometric" (RGD) | "oracle" | "flip_consistency" | "none"
+    rule="photometric",  # "photometric" (RGD) | "oracle" | "flip_consistency" | "random" | "none"
     # keep p where pe_teacher(p) <= pe_student(p); "teacher_ge_student" is the inequality as the paper prints it
     mask_direction="teacher_le_student",
     keep_unseen=True,  # pixels no neighbour frame sees: keep (no photometric evidence against the teacher)
     flip_rel_tol=0.1,
     photometric_alpha=0.85,
+    # rule="oracle" (synth only): keep p where the teacher is within oracle_tau of GT; oracle_align="median" first
+    # median-scales the teacher to the GT per image. rule="random": keep each pixel with probability random_keep.
+    oracle_tau=0.15,
+    oracle_align="none",
+    random_keep=0.545,
 )
 semantic = dict(weight=0.1)  # 1 - cos(student encoder tokens, frozen teacher encoder tokens)
