@@ -52,6 +52,7 @@ ARMS = {
     "sup-nomask": "distillation on translated images, every pixel (md4all-DD style)",
     "sup-rgd": "distillation on translated images, photometric reliability mask (UDE)",
     "sup-oracle": "distillation on translated images, oracle mask",
+    "sup-random": "distillation on translated images, a random mask keeping 54 % of pixels (RGD's keep ratio)",
 }
 TRACKS = {"ssl": "Self-supervised track (photometric loss, known poses; distilling arms share the self-supervised "
                  "teacher)",
@@ -77,6 +78,8 @@ COMPARISONS = [
     ("supervised: RGD vs no mask", "sup-rgd", "sup-nomask"),
     ("supervised: RGD vs day-only", "sup-rgd", "sup-dayonly"),
     ("supervised: oracle vs no mask", "sup-oracle", "sup-nomask"),
+    ("supervised: RGD's pixel choice, RGD vs a random mask of its keep ratio", "sup-rgd", "sup-random"),
+    ("supervised: fewer pixels, random mask vs no mask", "sup-random", "sup-nomask"),
     ("supervised: no mask vs day-only", "sup-nomask", "sup-dayonly"),
 ]
 TAG = re.compile(r"^(?P<arm>.+)-s(?P<seed>\d+)$")

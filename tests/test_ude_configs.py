@@ -112,12 +112,12 @@ def _sup(name: str) -> dict:
 
 
 def test_supervised_track_arms_differ_only_in_translation_and_mask():
-    arms = {name: _sup(name) for name in ("dayonly", "nomask", "rgd", "oracle")}
+    arms = {name: _sup(name) for name in ("dayonly", "nomask", "rgd", "oracle", "random")}
     base = arms["nomask"]
     assert base["model_options"]["photometric"]["weight"] == 0.0 and base["init"]["weights"] is None
     assert base["teacher"]["weights"] == "shipped:ude_teacher_tiny_synth"  # the GT-supervised teacher
     rules = {name: options["model_options"]["reliability"]["rule"] for name, options in arms.items()}
-    assert rules == {"dayonly": "none", "nomask": "none", "rgd": "photometric", "oracle": "oracle"}
+    assert rules == {"dayonly": "none", "nomask": "none", "rgd": "photometric", "oracle": "oracle", "random": "random"}
     assert arms["dayonly"]["model_options"]["conditions"] == [] and base["model_options"]["conditions"]
     for options in arms.values():
         assert options["data"] == base["data"] and options["schedule"] == base["schedule"]
