@@ -12,7 +12,13 @@ pytest.importorskip("udebench_ude")
 
 from udebench_ude.photometric import min_reprojection, monodepth2_loss, reprojection_errors  # noqa: E402
 from udebench_ude.posenet import PoseNet, axis_angle_to_matrix, pose_matrix  # noqa: E402
-from udebench_ude.reliability import mask_quality, median_scale, oracle_mask, random_mask  # noqa: E402
+from udebench_ude.reliability import (  # noqa: E402
+    closer_to_gt_mask,
+    mask_quality,
+    median_scale,
+    oracle_mask,
+    random_mask,
+)
 from udebench_ude.warping import warp  # noqa: E402
 
 
@@ -109,6 +115,13 @@ def test_scale_aligned_oracle_judges_shape_not_scale():
     assert oracle_mask(teacher, gt, 0.15).flatten().tolist() == [False, False, False, True]  # metric: all 100 % off
     with pytest.raises(ValueError, match="alignment"):
         oracle_mask(teacher, gt, align="mean")
+
+
+def test_relative_oracle_keeps_pixels_where_the_teacher_is_at_least_as_close_as_the_student():
+    gt = torch.tensor([10.0, 10.0, 10.0, 10.0])
+    teacher = torch.tensor([11.0, 13.0, 8.0, 12.0])  # errors 1, 3, 2, 2
+    student = torch.tensor([12.0, 9.0, 8.0, 7.0])  # errors 2, 1, 2, 3
+    assert closer_to_gt_mask(teacher, student, gt).tolist() == [True, False, True, True]
 
 
 def test_median_scale_is_the_ratio_of_medians_per_image():

@@ -97,6 +97,15 @@ def oracle_mask(teacher_depth: torch.Tensor, gt_depth: torch.Tensor, tau: float 
     return keep | ~has_gt if keep_unseen else keep
 
 
+def closer_to_gt_mask(teacher_depth: torch.Tensor, student_depth: torch.Tensor, gt_depth: torch.Tensor) -> torch.Tensor:
+    """Where the teacher is at least as close to the GT as the student, ``|d_T − d_GT| ≤ |d_S − d_GT|``.
+
+    The reference the photometric rule's comparison (pe_T ≤ pe_S) stands for when depth decides the
+    photometric error: a relative oracle, unlike ``oracle_mask`` which judges the teacher alone.
+    """
+    return (teacher_depth - gt_depth).abs() <= (student_depth - gt_depth).abs()
+
+
 def median_scale(pred: torch.Tensor, gt: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
     """Per-image ``median(gt) / median(pred)`` over ``where`` as ``[B, 1, 1, 1]`` (1 for an image without GT).
 
