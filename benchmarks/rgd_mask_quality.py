@@ -25,6 +25,14 @@ from udebench.plugin import build_translator, get_split, load_model
 FIRST_HELD_OUT = 5000  # training scenes past every experiment's n_sequences
 
 
+def depth_of(model, images: torch.Tensor) -> torch.Tensor:
+    """``[B, 1, H, W]`` depth at the images' size, as the trainers take it (a model may predict at its own size)."""
+    depth = model.predict(images)[:, None]
+    if depth.shape[-2:] == images.shape[-2:]:
+        return depth
+    return torch.nn.functional.interpolate(depth, size=images.shape[-2:], mode="bilinear", align_corners=False)
+
+
 def main() -> None:
     from udebench_ude.reliability import (
         closer_to_gt_mask,
@@ -64,14 +72,14 @@ def main() -> None:
         K = torch.as_tensor(sample["intrinsics"], dtype=torch.float32)[None]
         gt = torch.from_numpy(sample["depth"])[None, None]
         has_gt = (gt > 0.1) & (gt < 80)
-        t_depth = teacher.predict(x)[:, None]
+        t_depth = depth_of(teacher, x)
         oracle = oracle_mask(t_depth, gt, args.tau, keep_unseen=False)
         for condition in ("clean", "night", "rain", "fog", "snow"):
             seen = x if condition == "clean" else translator.translate_batch(x, condition, depth=t_depth, seeds=[i])
-            s_depth = student.predict(seen)[:, None]
+            s_depth = depth_of(student, seen)
             for rule, options in rules.items():
                 if options is None:
-                    mask = flip_consistency_mask(t_depth, teacher.predict(x.flip(-1))[:, None], 0.1)
+                    mask = flip_consistency_mask(t_depth, depth_of(teacher, x.flip(-1)), 0.1)
                 else:
                     frames = list(options.get("frames", range(contexts.shape[1])))
                     mask = photometric_mask(x, contexts[:, frames], K, T[:, frames], t_depth, s_depth,
