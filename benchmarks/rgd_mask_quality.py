@@ -25,14 +25,6 @@ from udebench.plugin import build_translator, get_split, load_model
 FIRST_HELD_OUT = 5000  # training scenes past every experiment's n_sequences
 
 
-def depth_of(model, images: torch.Tensor) -> torch.Tensor:
-    """``[B, 1, H, W]`` depth at the images' size, as the trainers take it (a model may predict at its own size)."""
-    depth = model.predict(images)[:, None]
-    if depth.shape[-2:] == images.shape[-2:]:
-        return depth
-    return torch.nn.functional.interpolate(depth, size=images.shape[-2:], mode="bilinear", align_corners=False)
-
-
 def main() -> None:
     from udebench_ude.reliability import (
         closer_to_gt_mask,
@@ -41,6 +33,7 @@ def main() -> None:
         oracle_mask,
         photometric_mask,
     )
+    from udebench_ude.train_model import Teacher  # its depth(): at the images' size, as the trainers take it
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teacher", required=True, help="teacher weights (ude_teacher)")
@@ -51,8 +44,8 @@ def main() -> None:
     parser.add_argument("--tau", type=float, default=0.15)
     args = parser.parse_args()
     height, width = (int(v) for v in args.size.split("x"))
-    teacher = load_model("ude_teacher", weights=args.teacher, device="cpu")
-    student = load_model(args.student_model, weights=args.student, device="cpu")
+    teacher = Teacher(load_model("ude_teacher", weights=args.teacher, device="cpu"))
+    student = Teacher(load_model(args.student_model, weights=args.student, device="cpu"))
     translator = build_translator("physics", seed=0)
     split = get_split("synth-train-day", n_sequences=FIRST_HELD_OUT + args.sequences, frames_per_sequence=5,
                       height=height, width=width)
@@ -72,14 +65,14 @@ def main() -> None:
         K = torch.as_tensor(sample["intrinsics"], dtype=torch.float32)[None]
         gt = torch.from_numpy(sample["depth"])[None, None]
         has_gt = (gt > 0.1) & (gt < 80)
-        t_depth = depth_of(teacher, x)
+        t_depth = teacher.depth(x)
         oracle = oracle_mask(t_depth, gt, args.tau, keep_unseen=False)
         for condition in ("clean", "night", "rain", "fog", "snow"):
             seen = x if condition == "clean" else translator.translate_batch(x, condition, depth=t_depth, seeds=[i])
-            s_depth = depth_of(student, seen)
+            s_depth = student.depth(seen)
             for rule, options in rules.items():
                 if options is None:
-                    mask = flip_consistency_mask(t_depth, depth_of(teacher, x.flip(-1)), 0.1)
+                    mask = flip_consistency_mask(t_depth, teacher.depth(x.flip(-1)), 0.1)
                 else:
                     frames = list(options.get("frames", range(contexts.shape[1])))
                     mask = photometric_mask(x, contexts[:, frames], K, T[:, frames], t_depth, s_depth,

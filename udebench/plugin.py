@@ -22,8 +22,9 @@ Contracts: :class:`DepthModel` (what a model factory returns), :class:`Trainable
 Helpers: :func:`get_split`, :func:`load_model`, :func:`model_spec`, :func:`translator_spec`,
 :func:`build_translator`, :func:`open_translations` (a stored translated training set, read by sample id),
 :func:`resolve_device`, :func:`progress_bar`, :func:`sha256_of`, :func:`write_card` / :func:`read_card` (JSON
-model cards), :func:`normalize_index`, :func:`read_rgb`, :func:`sample_seed`, and the errors users see as one
-line (:class:`UdebenchError`, ...).
+model cards), :func:`normalize_index`, :func:`read_rgb`, :func:`sample_seed`, :func:`fit_alignment` (the
+evaluation's per-image median / least-squares alignment), and the errors users see as one line
+(:class:`UdebenchError`, ...).
 
 A plugin's tests may also use :mod:`udebench.testing`, the conformance kit
 (``assert_plugin_conforms(my_plugin)``; ``udebench plugins --check`` from the shell).
@@ -34,6 +35,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from udebench.errors import CorruptSampleError, DataNotFoundError, UdebenchError
+from udebench.evaluation.alignment import fit_alignment
 from udebench.evaluation.protocol_spec import Protocol
 from udebench.hookspecs import hookimpl
 from udebench.model import DepthModel
@@ -88,6 +90,7 @@ __all__ = [
     "as_translator",
     "batch_seeds",
     "build_translator",
+    "fit_alignment",
     "get_split",
     "hookimpl",
     "load_model",

@@ -109,15 +109,12 @@ def closer_to_gt_mask(teacher_depth: torch.Tensor, student_depth: torch.Tensor, 
 def median_scale(pred: torch.Tensor, gt: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
     """Per-image ``median(gt) / median(pred)`` over ``where`` as ``[B, 1, 1, 1]`` (1 for an image without GT).
 
-    The lower median of each, as ``torch.median`` takes it.
+    The evaluation's median alignment, with the lower median of each (``torch.median``'s convention).
     """
-    scales = []
-    for p, g, w in zip(pred, gt, where, strict=True):
-        if bool(w.any()):
-            scales.append(g[w].median() / p[w].median().clamp(min=1e-6))
-        else:
-            scales.append(torch.ones((), dtype=pred.dtype, device=pred.device))
-    return torch.stack(scales).view(-1, *([1] * (pred.dim() - 1)))
+    from udebench.plugin import fit_alignment
+
+    scale = fit_alignment(pred, gt, where, "median", median="torch").scale
+    return scale.to(pred.dtype).view(-1, *([1] * (pred.dim() - 1)))
 
 
 def random_mask(like: torch.Tensor, keep: float, generator: torch.Generator | None = None) -> torch.Tensor:
