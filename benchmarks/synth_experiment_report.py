@@ -48,6 +48,7 @@ ARMS = {
     "ssl-m2_dayonly": "Monodepth2 day-only, Monodepth2 network (narrow ResNet-18)",
     "ssl-m2_md4all_ad": "md4all-AD, Monodepth2 network",
     "ssl-m2_md4all_dd": "md4all-DD, Monodepth2 network",
+    "ssl-m2_ude_rgd": "UDE (photometric + RGD), Monodepth2 network",
     "sup-dayonly": "distillation of the supervised teacher on clean images only",
     "sup-nomask": "distillation on translated images, every pixel (md4all-DD style)",
     "sup-rgd": "distillation on translated images, photometric reliability mask (UDE)",
@@ -75,6 +76,9 @@ COMPARISONS = [
     ("network: Monodepth2 day-only vs DINOv2+DPT day-only", "ssl-m2_dayonly", "ssl-dayonly"),
     ("Monodepth2 network: md4all-DD vs day-only", "ssl-m2_md4all_dd", "ssl-m2_dayonly"),
     ("Monodepth2 network: md4all-AD vs day-only", "ssl-m2_md4all_ad", "ssl-m2_dayonly"),
+    ("Monodepth2 network: distillation, md4all-DD vs md4all-AD", "ssl-m2_md4all_dd", "ssl-m2_md4all_ad"),
+    ("Monodepth2 network: UDE vs md4all-DD", "ssl-m2_ude_rgd", "ssl-m2_md4all_dd"),
+    ("Monodepth2 network: UDE vs day-only", "ssl-m2_ude_rgd", "ssl-m2_dayonly"),
     ("supervised: RGD vs no mask", "sup-rgd", "sup-nomask"),
     ("supervised: RGD vs day-only", "sup-rgd", "sup-dayonly"),
     ("supervised: oracle vs no mask", "sup-oracle", "sup-nomask"),
@@ -208,6 +212,8 @@ def claim_lines(adverse: dict[str, list[float]], table, store) -> list[str]:
 
     lines = ["## The paper's claim, checked", ""]
     for track, ude, day, dd in (("self-supervised", "ssl-ude_rgd", "ssl-dayonly", "ssl-md4all_dd"),
+                                ("self-supervised, Monodepth2 network", "ssl-m2_ude_rgd", "ssl-m2_dayonly",
+                                 "ssl-m2_md4all_dd"),
                                 ("supervised", "sup-rgd", "sup-dayonly", "sup-nomask")):
         if not {ude, day, dd} <= set(adverse):
             lines.append(f"- {track} track: not all of {ude}, {day}, {dd} have finished seeds yet.")
