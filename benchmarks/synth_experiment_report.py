@@ -174,7 +174,7 @@ def main() -> None:
         lines += [f"## {title}", "", f"| arm | n | {' | '.join(x.removeprefix('synth-') for x in SPLITS)} | "
                   "mean adverse |", "|---|---|" + "---|" * (len(SPLITS) + 1)]
         for arm in arms:
-            seeds = sorted(seed for seed, splits in table[arm].items() if all(x in splits for x in SPLITS))
+            seeds = sorted(finished_seeds(table, arm))
             if not seeds:
                 continue
             cells = [_cell([table[arm][seed][split].metrics["abs_rel"] for seed in seeds]) for split in SPLITS]
@@ -188,6 +188,7 @@ def main() -> None:
                     csv_rows.append(f"{arm},{seed},{split},{m['abs_rel']:.6f},{m['a1']:.6f},{m['rmse']:.6f},"
                                     f"{run.n_samples}")
         lines += ["", "Arms: " + "; ".join(f"`{a}`: {ARMS.get(a, a)}" for a in arms), ""]
+        lines += collapse_lines(table, adverse, arms)
     lines += claim_lines(adverse, table, store)
     lines += mask_lines(mask)
     text = "\n".join(lines) + "\n"
@@ -199,6 +200,29 @@ def main() -> None:
         (out / "experiment-synth.csv").write_text("\n".join(csv_rows) + "\n")
         if mask and args.work_dirs:
             (out / "experiment-synth-mask.json").write_text(json.dumps(mask, indent=2, sort_keys=True) + "\n")
+
+
+def collapsed(runs: dict[str, object]) -> bool:
+    """A run whose abs_rel is the same under every condition: the conditions share their scenes and GT, so the
+    network's output does not depend on the image up to its scale (which median scaling removes)."""
+    values = [runs[split].metrics["abs_rel"] for split in SPLITS]
+    return max(values) - min(values) < 1e-9
+
+
+def collapse_lines(table, adverse: dict[str, list[float]], arms: list[str]) -> list[str]:
+    """Collapsed runs, named: kept in the means (dropping a seed after seeing it is a choice), with the mean
+    without them beside."""
+    lines = []
+    for arm in arms:
+        seeds = sorted(finished_seeds(table, arm))
+        bad = [seed for seed in seeds if collapsed(table[arm][seed])]
+        if bad:
+            kept = [value for seed, value in zip(seeds, adverse[arm], strict=True) if seed not in bad]
+            lines.append(f"- Collapsed: `{arm}` seed{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
+                         "(the same abs_rel under every condition: its depth map does not depend on the image). "
+                         f"Kept in the means; without {'them' if len(bad) > 1 else 'it'} the mean adverse abs_rel is "
+                         f"{_cell(kept) if kept else 'undefined'}.")
+    return [*lines, ""] if lines else []
 
 
 def _cell(values: list[float]) -> str:
