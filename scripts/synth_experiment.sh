@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 U=${UDEBENCH:-.venv/bin/udebench}
 SEEDS=${SEEDS:-"0 1 2"}
 SSL="ssl/dayonly ssl/md4all_ad ssl/md4all_dd ssl/ude_nomask ssl/ude_rgd ssl/ude_oracle ssl/ude_rgd:p08 ssl/ude_random ssl/ude_oracle_scaled"
-M2="ssl/m2_dayonly ssl/m2_md4all_ad ssl/m2_md4all_dd ssl/m2_ude_nomask ssl/m2_ude_rgd"
+M2="ssl/m2_dayonly ssl/m2_md4all_ad ssl/m2_md4all_dd ssl/m2_ude_nomask ssl/m2_ude_rgd ssl/m2_ude_random"
 SUP="sup/dayonly sup/nomask sup/rgd sup/oracle sup/random"
 GROUPS_=${GROUPS_:-"SSL M2 SUP"}
 JOBS=${JOBS:-2}

@@ -97,7 +97,7 @@ def test_each_ssl_arm_switches_on_exactly_its_terms(arm, trainer, photometric, d
     assert bool(model["conditions"]) and model["p_translate"] > 0 if translates else not model["conditions"]
 
 
-@pytest.mark.parametrize("arm", ["dayonly", "md4all_ad", "md4all_dd", "ude_nomask", "ude_rgd"])
+@pytest.mark.parametrize("arm", ["dayonly", "md4all_ad", "md4all_dd", "ude_nomask", "ude_rgd", "ude_random"])
 def test_monodepth2_arms_differ_from_theirs_only_in_the_network(arm):
     pytest.importorskip("udebench_baselines")
     ude, m2 = _ssl(arm), _ssl(f"m2_{arm}")
