@@ -1,6 +1,4 @@
 # Arm "Monodepth2 day-only" on the Monodepth2 network (narrow ResNet-18 from udebench-baselines); as ssl/dayonly.py.
-_base_ = ["../_base_/ssl_synth.py"]
+_base_ = ["../_base_/ssl_synth_m2.py"]
 trainer = "self_supervised"
 translation = dict(conditions=[])
-model = dict(_delete_=True, name="monodepth2", num_layers=18, base_width=32, decoder_channels=(8, 16, 32, 64, 128),
-             height=96, width=320, max_depth=80.0)

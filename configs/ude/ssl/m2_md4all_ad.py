@@ -1,5 +1,3 @@
 # Arm "md4all-AD" on the Monodepth2 network (narrow ResNet-18 from udebench-baselines); as ssl/md4all_ad.py.
-_base_ = ["../_base_/ssl_synth.py"]
+_base_ = ["../_base_/ssl_synth_m2.py"]
 trainer = "self_supervised"
-model = dict(_delete_=True, name="monodepth2", num_layers=18, base_width=32, decoder_channels=(8, 16, 32, 64, 128),
-             height=96, width=320, max_depth=80.0)
